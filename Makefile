@@ -1,0 +1,67 @@
+# scarclinic: `make run` serves the app with demo data; `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+CHROMIUM ?= /usr/bin/chromium
+export DJANGO_SETTINGS_MODULE := scarclinic.config.settings
+
+.PHONY: run test lint typecheck migrations-check test-sqlite test-postgres test-e2e chromium clean demo bench
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+var:
+	mkdir -p var
+
+demo: $(STAMP) var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --patients $${DEMO_PATIENTS:-300} --seed 1
+
+run: demo
+	@echo ""
+	@echo "  scarclinic is running at http://127.0.0.1:$(PORT)/"
+	@echo "  Demo logins, password scarclinic-demo:"
+	@echo "    physician, nurse, lab, frontdesk, director, admin, patient (portal)"
+	@echo "    physician.lahore (a physician of the second clinic)"
+	@echo ""
+	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+chromium:
+	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+migrations-check: $(STAMP) var
+	$(PY) manage.py makemigrations --check --dry-run
+
+test-sqlite: $(STAMP) var
+	DATABASE_URL=sqlite:///var/test.sqlite3 $(VENV)/bin/pytest -m "not e2e" -n 2 -q
+
+test-postgres: $(STAMP)
+	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -m "not e2e" -n 2 -q
+
+test-e2e: $(STAMP) chromium var
+	DATABASE_URL=sqlite:///var/test-e2e.sqlite3 CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest -m e2e -q -p no:xdist
+
+test: lint typecheck migrations-check test-sqlite test-postgres test-e2e
+
+bench: $(STAMP) var
+	$(PY) bench/patient_search.py
+
+clean:
+	rm -rf $(VENV) var

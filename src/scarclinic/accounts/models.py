@@ -1,0 +1,50 @@
+"""Clinics, users and memberships: every record belongs to a clinic, every user works in
+the clinics they are a member of, with one role in each."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from scarclinic.accounts.roles import Role
+
+
+class Clinic(models.Model):
+    """A clinic of the network; patients, products and staff work belong to one."""
+
+    name = models.CharField(max_length=200)
+    code = models.SlugField(max_length=20, unique=True, help_text="Short code, e.g. ISB")
+    city = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person who signs in: staff, or a patient using the portal."""
+
+    preferred_language = models.CharField(
+        max_length=5, choices=[("en", "English"), ("ur", "Urdu")], default="en"
+    )
+
+
+class Membership(models.Model):
+    """A user's role in one clinic."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "clinic"], name="one_role_per_clinic"),
+        ]
+        ordering = ["clinic__name"]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} at {self.clinic}"

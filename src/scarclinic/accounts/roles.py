@@ -1,0 +1,67 @@
+"""Roles and what each may do: the one place where permissions are defined.
+
+Every view and API operation names the permission it needs; nothing checks a role by
+name elsewhere. The matrix test in tests/test_permissions_matrix.py holds the expected
+outcome of every route for every role, written out by hand, so that a change here that
+grants too much fails a test.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    PHYSICIAN = "physician", "Physician"
+    NURSE = "nurse", "Nurse"
+    LAB = "lab", "Cell-lab technician"
+    FRONTDESK = "frontdesk", "Front desk"
+    DIRECTOR = "director", "Medical director"
+    ADMIN = "admin", "Administrator"
+    PATIENT = "patient", "Patient (portal)"
+
+
+class Perm(StrEnum):
+    PATIENT_VIEW = "patient.view"  # find patients, see demographics and the chart header
+    PATIENT_REGISTER = "patient.register"
+    PATIENT_EDIT = "patient.edit"  # demographics
+    HISTORY_VIEW = "history.view"
+    HISTORY_EDIT = "history.edit"
+    CONSENT_VIEW = "consent.view"
+    CONSENT_RECORD = "consent.record"  # record a signature with the patient, or a withdrawal
+    CONSENT_TEMPLATE_MANAGE = "consent_template.manage"
+    AUDIT_VIEW = "audit.view"
+    ADMIN_SITE = "admin.site"
+    PORTAL_OWN = "portal.own"  # a portal patient's own record, nothing else
+
+
+_CLINICAL_READ = {Perm.PATIENT_VIEW, Perm.HISTORY_VIEW, Perm.CONSENT_VIEW}
+
+ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
+    Role.PHYSICIAN: frozenset(
+        _CLINICAL_READ
+        | {Perm.PATIENT_REGISTER, Perm.PATIENT_EDIT, Perm.HISTORY_EDIT, Perm.CONSENT_RECORD}
+    ),
+    Role.NURSE: frozenset(
+        _CLINICAL_READ
+        | {Perm.PATIENT_REGISTER, Perm.PATIENT_EDIT, Perm.HISTORY_EDIT, Perm.CONSENT_RECORD}
+    ),
+    # The lab needs to know whose cells it holds (chain of identity), not their history.
+    Role.LAB: frozenset({Perm.PATIENT_VIEW}),
+    # Registration, demographics and consent paperwork; no medical history.
+    Role.FRONTDESK: frozenset(
+        {Perm.PATIENT_VIEW, Perm.PATIENT_REGISTER, Perm.PATIENT_EDIT, Perm.CONSENT_VIEW}
+    ),
+    Role.DIRECTOR: frozenset(
+        _CLINICAL_READ | {Perm.AUDIT_VIEW, Perm.CONSENT_TEMPLATE_MANAGE, Perm.ADMIN_SITE}
+    ),
+    # IT administration: users, clinics, templates; no patient data.
+    Role.ADMIN: frozenset({Perm.ADMIN_SITE, Perm.CONSENT_TEMPLATE_MANAGE, Perm.AUDIT_VIEW}),
+    Role.PATIENT: frozenset({Perm.PORTAL_OWN}),
+}
+
+
+def role_has(role: str, perm: Perm) -> bool:
+    return perm in ROLE_PERMISSIONS.get(role, frozenset())

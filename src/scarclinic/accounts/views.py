@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from scarclinic.accounts.access import membership_in
+from scarclinic.accounts.middleware import SESSION_KEY
+from scarclinic.audit.context import AuditContext, current
+from scarclinic.audit.middleware import client_ip
+from scarclinic.audit.models import AuditAction
+from scarclinic.audit.services import audit_record
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+@require_POST
+@login_required
+def switch_clinic(request: HttpRequest) -> HttpResponse:
+    try:
+        clinic_id = int(request.POST.get("clinic_id", ""))
+    except ValueError:
+        return HttpResponseBadRequest("Choose a clinic.")
+    if membership_in(request.user, clinic_id) is None:
+        return HttpResponseBadRequest("You are not a member of that clinic.")
+    request.session[SESSION_KEY] = clinic_id
+    return redirect("home")
+
+
+# Sign-in events are audited: they are how an access pattern is traced to a person.
+@receiver(user_logged_in)
+def _audit_login(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    current.set(AuditContext(user=user, ip_address=client_ip(request)))
+    audit_record(action=AuditAction.LOGIN, object_type="accounts.user", object_id=user.pk)
+
+
+@receiver(user_logged_out)
+def _audit_logout(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        audit_record(action=AuditAction.LOGOUT, object_type="accounts.user", object_id=user.pk)
+
+
+@receiver(user_login_failed)
+def _audit_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    audit_record(
+        action=AuditAction.LOGIN_FAILED,
+        object_type="accounts.user",
+        # The username tried is what an investigator needs; the password is never logged.
+        detail={"username": str(credentials.get("username", ""))[:150]},
+        ip_address=client_ip(request) if request is not None else None,
+    )

@@ -1,0 +1,61 @@
+"""The audit log: append-only, hash-chained entries of every read and write of patient data."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditAction(models.TextChoices):
+    READ = "read", "Read"
+    LIST = "list", "List / search"
+    CREATE = "create", "Create"
+    UPDATE = "update", "Update"
+    SIGN = "sign", "Sign"
+    WITHDRAW = "withdraw", "Withdraw"
+    EXPORT = "export", "Export"
+    LOGIN = "login", "Sign in"
+    LOGIN_FAILED = "login_failed", "Failed sign-in"
+    LOGOUT = "logout", "Sign out"
+    ADMIN = "admin", "Admin change"
+    SEED = "seed", "Demo data loaded"
+
+
+class AuditEntry(models.Model):
+    """One audited action. ``entry_hash`` covers every field and the previous entry's hash,
+    so altering, inserting or deleting an entry breaks the chain (``manage.py audit_verify``).
+    The database refuses UPDATE and DELETE on this table (triggers in migration 0002)."""
+
+    seq = models.BigIntegerField(unique=True)
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    clinic_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    action = models.CharField(max_length=20, choices=AuditAction.choices)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=64, blank=True)
+    patient_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # Field names and ids only, never patient values: the log itself must not leak data.
+    detail = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["actor", "-at"], name="audit_actor_at")]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+
+class AuditChainHead(models.Model):
+    """The last link of the chain: one row, locked while an entry is appended, so entries are
+    numbered without gaps even under concurrent writers, and a deleted tail is detected."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)

@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+from scarclinic.accounts.admin_site import clinic_admin_site
+from scarclinic.config.api import api
+
+urlpatterns = [
+    path("", include("scarclinic.web.urls")),
+    path("", include("scarclinic.accounts.urls")),
+    path("patients/", include("scarclinic.patients.urls")),
+    path("audit/", include("scarclinic.audit.urls")),
+    path("admin/", clinic_admin_site.urls),
+    path("api/v1/", api.urls),
+]

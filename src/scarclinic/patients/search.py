@@ -1,0 +1,52 @@
+"""Normalising names and phone numbers for indexed search, and reading a search query."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+def normalise_name(text: str) -> str:
+    """Case- and accent-insensitive form of a name: 'Zoë  Ahmed' -> 'zoe ahmed'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.casefold().split())
+
+
+def phone_digits(phone: str) -> str:
+    return re.sub(r"\D", "", phone)
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
+
+
+@dataclass(frozen=True)
+class PatientQuery:
+    """A search box entry read as what it most likely is."""
+
+    name_terms: tuple[str, ...] = ()
+    birth_date: date | None = None
+    digits: str = ""  # a phone number or an MRN fragment
+    mrn: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.name_terms or self.birth_date or self.digits or self.mrn)
+
+
+def parse_query(raw: str) -> PatientQuery:
+    text = raw.strip()
+    if not text:
+        return PatientQuery()
+    for fmt in _DATE_FORMATS:
+        try:
+            return PatientQuery(birth_date=datetime.strptime(text, fmt).date())  # noqa: DTZ007
+        except ValueError:
+            continue
+    if re.fullmatch(r"[+\d\s()-]{4,}", text):
+        return PatientQuery(digits=phone_digits(text), mrn=text.replace(" ", "").upper())
+    if re.fullmatch(r"[A-Za-z]{0,4}-?\d[\w-]*", text):
+        return PatientQuery(mrn=text.upper())
+    return PatientQuery(name_terms=tuple(normalise_name(text).split()))

@@ -1,0 +1,9 @@
+from django.urls import include, path
+
+from scarclinic.web import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("portal/", include("scarclinic.web.portal_urls")),
+]
