@@ -143,26 +143,25 @@ def consent_new(request: ClinicRequest, pk: int) -> HttpResponse:
         witnesses=_witnesses(patient.clinic_id),
         initial={"template_version": chosen, "signer_name": patient.full_name},
     )
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                consent = services.consent_sign(
-                    patient=patient,
-                    template_version=data["template_version"],
-                    by=request.user,
-                    signer_name=data["signer_name"],
-                    signer_relation=data["signer_relation"],
-                    method=data["method"],
-                    signature_png=data["signature_png"],
-                    typed_name=data["typed_name"],
-                    witness=data["witness"],
-                )
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            else:
-                messages.success(request, f"Consent '{consent.title}' signed.")
-                return redirect("patients:chart", pk=pk)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            consent = services.consent_sign(
+                patient=patient,
+                template_version=data["template_version"],
+                by=request.user,
+                signer_name=data["signer_name"],
+                signer_relation=data["signer_relation"],
+                method=data["method"],
+                signature_png=data["signature_png"],
+                typed_name=data["typed_name"],
+                witness=data["witness"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"Consent '{consent.title}' signed.")
+            return redirect("patients:chart", pk=pk)
     return render(
         request,
         "patients/consent_form.html",

@@ -1,0 +1,416 @@
+"""The treatment comparison for one patient: options ranked for the scars, screened, priced.
+
+Ranking: an option that screening rules out (defer or contraindicated) never comes before one
+that can go ahead. Among those that can, options that treat the scars the patient has come
+first, weighted by how many scars they address; with raised scars, resurfacing does not come
+first. Every option shows the published evidence (../shared/CLINICAL.md section 9) with a
+plain flag when it is weak, and, beside it, the clinic's own measured results once it has them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from types import MappingProxyType
+
+from scarclinic.clinical.candidacy import DEFAULT_RULES, RuleSet, Screening, Status, screen
+from scarclinic.clinical.evidence import (
+    CATALOGUE,
+    NO_EVIDENCE_ENTRY,
+    EvidenceEntry,
+    Modality,
+    ModalityInfo,
+    SessionPlan,
+    evidence_is_weak,
+)
+from scarclinic.clinical.history import MedicalHistory
+from scarclinic.clinical.morphology import Morphology
+from scarclinic.clinical.profile import ATROPHIC, Labs, ScarProfile
+
+M = Modality
+
+# First-line matches of scar type to treatment, as issue 5 states them (ice-pick -> TCA CROSS
+# or punch; rolling -> subcision, filler, needling; boxcar -> laser, TCA CROSS, needling).
+# TCA CROSS for ice-pick has an evidence entry (Lee et al. 2002, CLINICAL.md 9); PMMA-collagen
+# filler is indicated for distensible atrophic scars (CLINICAL.md 8). Clinic-reviewable.
+_BOXCAR_FIRST_LINE = (
+    M.FRACTIONAL_ABLATIVE_LASER,
+    M.TCA_CROSS,
+    M.MICRONEEDLING,
+    M.MICRONEEDLING_PRP,
+)
+FIRST_LINE: Mapping[Morphology, tuple[Modality, ...]] = MappingProxyType(
+    {
+        Morphology.ICE_PICK: (M.TCA_CROSS, M.PUNCH_EXCISION_ELEVATION),
+        Morphology.ROLLING: (M.SUBCISION, M.DERMAL_FILLER, M.MICRONEEDLING, M.MICRONEEDLING_PRP),
+        Morphology.BOXCAR_SHALLOW: _BOXCAR_FIRST_LINE,
+        Morphology.BOXCAR_DEEP: _BOXCAR_FIRST_LINE,
+        # Raised scars and flat marks: no contour treatment in this catalogue is first-line.
+        Morphology.HYPERTROPHIC: (),
+        Morphology.KELOID: (),
+        Morphology.MACULAR: (),
+    }
+)
+# Treatments of atrophic scars in general, where they are not first-line for the type: a
+# default of ours, not of CLINICAL.md, for the clinic's medical director to review.
+ALSO_FOR_ATROPHIC = frozenset(
+    {
+        M.STEM_CELL_SVF_INJECTION,
+        M.TOPICAL_CELL_PRODUCT_AFTER_MICRONEEDLING,
+        M.MICRONEEDLING,
+        M.MICRONEEDLING_PRP,
+        M.FRACTIONAL_ABLATIVE_LASER,
+        M.NON_ABLATIVE_FRACTIONAL_LASER,
+        M.CHEMICAL_PEEL,
+    }
+)
+FIRST_LINE_WEIGHT = 2
+ALSO_USED_WEIGHT = 1
+
+COLOUR_NOTE = (
+    "Flat red or brown marks are a colour problem, not a contour problem: contour treatments "
+    "do not address colour (Goodman & Baron, CLINICAL.md 2)."
+)
+RAISED_NOTE = (
+    "Raised (hypertrophic or keloid) scars were recorded: the treatments here are for "
+    "depressed scars, and raised scars need their own first treatment."
+)
+RAISED_RESURFACING_NOTE = (
+    "With raised scars, resurfacing is not the first treatment: it is ranked after the others."
+)
+COMBINATION_EVIDENCE = (
+    "No evidence entry for this combination in CLINICAL.md; the figures are for its parts."
+)
+
+
+class Fit(StrEnum):
+    """How well an option matches the patient's scars."""
+
+    FIRST_LINE = "first_line"
+    ALSO_USED = "also_used"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class ClinicOutcome:
+    """The clinic's own measured result for a modality, shown beside the published figures."""
+
+    n_patients: int
+    mean_improvement_percent: float
+    measure: str  # e.g. "ECCA" or "Goodman & Baron quantitative"
+    period: str = ""  # e.g. "6 months after the last session"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.n_patients, bool) or self.n_patients < 1:
+            raise ValueError("A clinic outcome needs at least one patient")
+
+    @property
+    def describe(self) -> str:
+        when = f" {self.period}" if self.period else ""
+        return (
+            f"This clinic: mean {self.mean_improvement_percent:g}% improvement in "
+            f"{self.measure}{when}, n = {self.n_patients} patients"
+        )
+
+
+@dataclass(frozen=True)
+class Combination:
+    """Treatments offered together, when the patient has every group of scar types named."""
+
+    modalities: tuple[Modality, ...]
+    needs: tuple[frozenset[Morphology], ...]  # each group must have at least one scar present
+    why: str
+
+    def offered_for(self, profile: ScarProfile) -> bool:
+        return all(group & profile.present for group in self.needs)
+
+
+_BOXCAR = frozenset({Morphology.BOXCAR_SHALLOW, Morphology.BOXCAR_DEEP})
+# Combinations as issue 5 names them (subcision + microneedling / PRP) and the pairs that
+# follow from its first-line table for mixed scars. No evidence entry covers any of them.
+COMBINATIONS: tuple[Combination, ...] = (
+    Combination(
+        (M.SUBCISION, M.MICRONEEDLING_PRP),
+        (frozenset({Morphology.ROLLING}),),
+        "Subcision frees tethered rolling scars; microneedling with PRP then remodels the skin.",
+    ),
+    Combination(
+        (M.SUBCISION, M.MICRONEEDLING),
+        (frozenset({Morphology.ROLLING}),),
+        "Subcision frees tethered rolling scars; microneedling then remodels the skin.",
+    ),
+    Combination(
+        (M.TCA_CROSS, M.MICRONEEDLING),
+        (frozenset({Morphology.ICE_PICK}), _BOXCAR | {Morphology.ROLLING}),
+        "TCA CROSS for the ice-pick scars; microneedling for the boxcar or rolling scars.",
+    ),
+    Combination(
+        (M.TCA_CROSS, M.FRACTIONAL_ABLATIVE_LASER),
+        (frozenset({Morphology.ICE_PICK}), _BOXCAR),
+        "TCA CROSS for the ice-pick scars; fractional laser for the boxcar scars.",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One treatment, or a combination, as the comparison shows it for this patient."""
+
+    rank: int  # 1 = first; every suitable option ranks before every unsuitable one
+    modalities: tuple[Modality, ...]
+    label: str
+    suitable: bool  # screening allows it now (eligible, or eligible with cautions)
+    status: Status  # the worst screening status of its parts
+    screenings: tuple[Screening, ...]  # one per modality
+    fit: Fit
+    first_line_for: tuple[Morphology, ...]
+    also_used_for: tuple[Morphology, ...]
+    fit_score: int
+    why: str
+    not_suitable_reason: str | None
+    reassess_on: date | None
+    evidence: tuple[EvidenceEntry, ...]
+    evidence_is_weak: bool
+    evidence_wording: str
+    sessions: tuple[SessionPlan, ...]  # one per modality
+    cost: Decimal | None  # price x sessions (top of the default range), summed; None if unpriced
+    cost_from: Decimal | None  # price x sessions (bottom of the default range)
+    clinic_outcomes: Mapping[Modality, ClinicOutcome] = field(hash=False)
+    details: tuple[ModalityInfo, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def is_combination(self) -> bool:
+        return len(self.modalities) > 1
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        """What to do for the cautions that fired, across its parts, without repeats."""
+        return tuple(dict.fromkeys(a for s in self.screenings for a in s.actions))
+
+    @property
+    def expected_result(self) -> str:
+        """Published figures and, beside them, the clinic's own."""
+        published = (
+            " | ".join(e.summary for e in self.evidence) if self.evidence else NO_EVIDENCE_ENTRY
+        )
+        own = [o.describe for o in self.clinic_outcomes.values()]
+        return " || ".join([f"Published: {published}", *own])
+
+
+def recommend(
+    profile: ScarProfile,
+    history: MedicalHistory,
+    on_date: date,
+    labs: Labs | None = None,
+    prices: Mapping[Modality, Decimal] | None = None,
+    rules: RuleSet = DEFAULT_RULES,
+    clinic_outcomes: Mapping[Modality, ClinicOutcome] | None = None,
+    *,
+    catalogue: Mapping[Modality, ModalityInfo] = CATALOGUE,
+    combinations: tuple[Combination, ...] = COMBINATIONS,
+) -> list[Option]:
+    """Every modality, and the combinations that fit, ranked for this patient.
+
+    ``prices`` are per session; an option's cost is price x sessions. ``catalogue`` lets a
+    clinic use its own protocols (:meth:`ModalityInfo.with_clinic_settings`).
+    """
+    for modality, price in (prices or {}).items():
+        if not isinstance(price, Decimal) or price < 0:
+            raise ValueError(f"The price of {modality.label} must be a Decimal >= 0")
+    screenings = {m: screen(history, profile, m, on_date, labs, rules) for m in Modality}
+    candidates: list[tuple[tuple[Modality, ...], str]] = [((m,), "") for m in Modality]
+    candidates += [(c.modalities, c.why) for c in combinations if c.offered_for(profile)]
+    built = [
+        _option(
+            modalities,
+            combo_why,
+            profile,
+            screenings,
+            prices,
+            clinic_outcomes or {},
+            catalogue,
+        )
+        for modalities, combo_why in candidates
+    ]
+    order = sorted(range(len(built)), key=lambda i: (_sort_key(built[i], profile), i))
+    return [_with_rank(built[i], rank) for rank, i in enumerate(order, start=1)]
+
+
+def _with_rank(option: Option, rank: int) -> Option:
+    return replace(option, rank=rank)
+
+
+def _sort_key(option: Option, profile: ScarProfile) -> tuple[bool, int, bool, bool, int, bool, int]:
+    demoted = profile.has_raised_scars and any(d.is_resurfacing for d in option.details)
+    return (
+        not option.suitable,  # never rank an unsuitable option before a suitable one
+        0 if option.suitable else option.status.rank,
+        option.fit_score == 0,
+        demoted,
+        -option.fit_score,
+        option.evidence_is_weak,
+        len(option.modalities),
+    )
+
+
+def _fit_for(modality: Modality, morphology: Morphology) -> Fit:
+    if modality in FIRST_LINE.get(morphology, ()):
+        return Fit.FIRST_LINE
+    if morphology in ATROPHIC and modality in ALSO_FOR_ATROPHIC:
+        return Fit.ALSO_USED
+    return Fit.NONE
+
+
+def _option(
+    modalities: tuple[Modality, ...],
+    combo_why: str,
+    profile: ScarProfile,
+    screenings: Mapping[Modality, Screening],
+    prices: Mapping[Modality, Decimal] | None,
+    clinic_outcomes: Mapping[Modality, ClinicOutcome],
+    catalogue: Mapping[Modality, ModalityInfo],
+) -> Option:
+    details = tuple(catalogue.get(m, CATALOGUE[m]) for m in modalities)
+    parts = tuple(screenings[m] for m in modalities)
+
+    first_line: list[Morphology] = []
+    also_used: list[Morphology] = []
+    score = 0
+    for morphology in Morphology:
+        count = profile.count(morphology)
+        if not count:
+            continue
+        fits = {_fit_for(m, morphology) for m in modalities}
+        if Fit.FIRST_LINE in fits:
+            first_line.append(morphology)
+            score += FIRST_LINE_WEIGHT * count
+        elif Fit.ALSO_USED in fits:
+            also_used.append(morphology)
+            score += ALSO_USED_WEIGHT * count
+    fit = Fit.FIRST_LINE if first_line else Fit.ALSO_USED if also_used else Fit.NONE
+
+    status = max((s.status for s in parts), key=lambda s: s.rank)
+    suitable = status.is_suitable
+    dated = [s.reassess_on for s in parts if s.reassess_on is not None]
+    reassess_on = max(dated) if status is Status.DEFER and dated else None
+
+    evidence = tuple(dict.fromkeys(e for d in details for e in d.evidence))
+    combination = len(modalities) > 1
+    weak = combination or evidence_is_weak(evidence)
+
+    return Option(
+        rank=0,
+        modalities=modalities,
+        label=" + ".join(m.label for m in modalities),
+        suitable=suitable,
+        status=status,
+        screenings=parts,
+        fit=fit,
+        first_line_for=tuple(first_line),
+        also_used_for=tuple(also_used),
+        fit_score=score,
+        why=_why(combo_why, profile, first_line, also_used),
+        not_suitable_reason=None if suitable else _not_suitable_reason(parts, reassess_on),
+        reassess_on=reassess_on,
+        evidence=evidence,
+        evidence_is_weak=weak,
+        evidence_wording=_evidence_wording(evidence, weak, combination, details),
+        sessions=tuple(d.sessions for d in details),
+        cost=_cost(modalities, details, prices, top=True),
+        cost_from=_cost(modalities, details, prices, top=False),
+        clinic_outcomes=MappingProxyType(
+            {m: clinic_outcomes[m] for m in modalities if m in clinic_outcomes}
+        ),
+        details=details,
+        notes=_notes(profile, details),
+    )
+
+
+def _counted(profile: ScarProfile, morphologies: list[Morphology]) -> str:
+    return ", ".join(f"{m.label.lower()} ({profile.count(m)})" for m in morphologies)
+
+
+def _why(
+    combo_why: str,
+    profile: ScarProfile,
+    first_line: list[Morphology],
+    also_used: list[Morphology],
+) -> str:
+    parts = [combo_why] if combo_why else []
+    if first_line:
+        parts.append(f"First-line for: {_counted(profile, first_line)}.")
+    if also_used:
+        parts.append(f"Also used for: {_counted(profile, also_used)}.")
+    if not first_line and not also_used:
+        parts.append("Not a treatment for the scars recorded.")
+    return " ".join(parts)
+
+
+def _not_suitable_reason(parts: tuple[Screening, ...], reassess_on: date | None) -> str:
+    reasons = [
+        f"{s.modality.label}, {f.outcome.value}: {f.title}. {f.reason}"
+        for s in parts
+        for f in s.blocking
+    ]
+    text = " ".join(reasons)
+    if reassess_on is not None:
+        text += f" Reassess on or after {reassess_on.isoformat()}."
+    return text
+
+
+def _evidence_wording(
+    evidence: tuple[EvidenceEntry, ...],
+    weak: bool,
+    combination: bool,
+    details: tuple[ModalityInfo, ...],
+) -> str:
+    parts = [COMBINATION_EVIDENCE] if combination else []
+    if not evidence:
+        parts.append(f"Evidence is weak. {NO_EVIDENCE_ENTRY}")
+    elif weak:
+        levels = ", ".join(dict.fromkeys(e.level.label for e in evidence))
+        parts.append(f"Evidence is weak: {levels}.")
+    else:
+        strong = [e for e in evidence if e.level.is_strong]
+        parts.append(f"Best evidence: {strong[0].level.label} ({strong[0].citation}).")
+    if any(d.is_investigational for d in details):
+        parts.append("Investigational in most jurisdictions (CLINICAL.md 11).")
+    return " ".join(parts)
+
+
+def _cost(
+    modalities: tuple[Modality, ...],
+    details: tuple[ModalityInfo, ...],
+    prices: Mapping[Modality, Decimal] | None,
+    *,
+    top: bool,
+) -> Decimal | None:
+    if prices is None or any(m not in prices for m in modalities):
+        return None
+    return sum(
+        (
+            prices[m] * (d.sessions.sessions_max if top else d.sessions.sessions_min)
+            for m, d in zip(modalities, details, strict=True)
+        ),
+        Decimal(0),
+    )
+
+
+def _notes(profile: ScarProfile, details: tuple[ModalityInfo, ...]) -> tuple[str, ...]:
+    notes = []
+    if profile.has_macular_marks:
+        notes.append(COLOUR_NOTE)
+    if profile.has_raised_scars:
+        notes.append(RAISED_NOTE)
+        if any(d.is_resurfacing for d in details):
+            notes.append(RAISED_RESURFACING_NOTE)
+    for d in details:
+        if not d.sessions.verified:
+            notes.append(f"{d.label}: {d.sessions.wording}")
+        if d.is_investigational:
+            notes.append(f"{d.label}: {d.regulatory_status}")
+    return tuple(dict.fromkeys(notes))
