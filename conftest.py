@@ -25,3 +25,9 @@ def login(client: Client) -> Callable[[User], Client]:
         return client
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+    # PBKDF2 at production strength costs ~0.3 s a user; tests sign in hundreds of times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -69,7 +69,9 @@ def build_cast() -> Cast:
         allergies=["penicillin"],
     )
     prp = ConsentTemplateVersionFactory(
-        template=ConsentTemplateFactory(clinic=clinic_a, procedure_type="prp", title="Consent to PRP")
+        template=ConsentTemplateFactory(
+            clinic=clinic_a, procedure_type="prp", title="Consent to PRP"
+        )
     )
     ConsentTemplateVersionFactory(
         template=ConsentTemplateFactory(clinic=clinic_b, procedure_type="prp", title="PRP at B")

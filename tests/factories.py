@@ -53,7 +53,9 @@ class PatientFactory(factory.django.DjangoModelFactory):
     mrn = factory.Sequence(lambda n: f"T-{n:06d}")
     given_name = factory.Faker("first_name")
     family_name = factory.Faker("last_name")
-    date_of_birth = factory.Faker("date_between", start_date=dt.date(1960, 1, 1), end_date=dt.date(2008, 1, 1))
+    date_of_birth = factory.Faker(
+        "date_between", start_date=dt.date(1960, 1, 1), end_date=dt.date(2008, 1, 1)
+    )
     sex = "female"
     phone = factory.Sequence(lambda n: f"+92 300 {1000000 + n}")
 

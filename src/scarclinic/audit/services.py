@@ -67,9 +67,10 @@ def audit_object(
     obj: Model,
     patient_id: int | None,
     clinic_id: int | None,
+    actor: Any,
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Shorthand for an entry about one model instance."""
+    """Shorthand for an entry about one model instance, by the person who acted."""
     return audit_record(
         action=action,
         object_type=obj._meta.label_lower,
@@ -77,6 +78,7 @@ def audit_object(
         patient_id=patient_id,
         clinic_id=clinic_id,
         detail=detail,
+        actor=actor,
     )
 
 

@@ -402,7 +402,7 @@ def _isotretinoin_current(given: ScreeningInput, t: Thresholds) -> Finding | Non
         return None
     months = t.whole("isotretinoin_months")
     return Finding(
-        f"Taking isotretinoin now: fully ablative treatment waits until {months} months after "
+        f"Taking isotretinoin now: ablative laser treatment waits until {months} months after "
         "the last dose."
     )
 
@@ -425,7 +425,7 @@ def _isotretinoin_recent(given: ScreeningInput, t: Thresholds) -> Finding | None
         f"{describe_span(last, given.on_date)} ago" if last <= given.on_date else "a future date"
     )
     return Finding(
-        f"Last isotretinoin dose on {_iso(last)} ({since}); fully ablative treatment waits "
+        f"Last isotretinoin dose on {_iso(last)} ({since}); ablative laser treatment waits "
         f"{months} months after it, until {_iso(until)}: "
         f"{describe_span(given.on_date, until)} more.",
         until,

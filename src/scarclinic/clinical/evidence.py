@@ -115,6 +115,13 @@ class EvidenceEntry:
     n_unit: str
     citation: str
     note: str = ""  # how directly the result applies to the modalities it is attached to
+    # The result is about a neighbouring treatment (e.g. the product applied after laser, not
+    # after microneedling): shown, but never counted as strong evidence for the modality.
+    indirect: bool = False
+
+    @property
+    def is_strong(self) -> bool:
+        return self.level.is_strong and not self.indirect
 
     @property
     def summary(self) -> str:
@@ -191,6 +198,7 @@ EVIDENCE: tuple[EvidenceEntry, ...] = (
         n_unit="patients",
         citation="Kwon et al. Acta Derm Venereol 2020",
         note="The product was applied after fractional CO2 laser, not microneedling: indirect.",
+        indirect=True,
     ),
     EvidenceEntry(
         id="svf_gel_2025",
@@ -250,8 +258,8 @@ def evidence_for(modality: Modality) -> tuple[EvidenceEntry, ...]:
 
 
 def evidence_is_weak(entries: Iterable[EvidenceEntry]) -> bool:
-    """True when there is no entry, or none from a meta-analysis, systematic review or RCT."""
-    return not any(e.level.is_strong for e in entries)
+    """True unless a direct meta-analysis, systematic review or RCT is among the entries."""
+    return not any(e.is_strong for e in entries)
 
 
 @dataclass(frozen=True)

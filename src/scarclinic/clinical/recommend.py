@@ -67,8 +67,6 @@ ALSO_FOR_ATROPHIC = frozenset(
         M.CHEMICAL_PEEL,
     }
 )
-FIRST_LINE_WEIGHT = 2
-ALSO_USED_WEIGHT = 1
 
 COLOUR_NOTE = (
     "Flat red or brown marks are a colour problem, not a contour problem: contour treatments "
@@ -168,7 +166,8 @@ class Option:
     fit: Fit
     first_line_for: tuple[Morphology, ...]
     also_used_for: tuple[Morphology, ...]
-    fit_score: int
+    first_line_scars: int  # scars of the types it is first-line for
+    also_used_scars: int  # scars of the atrophic types it is otherwise used for
     why: str
     not_suitable_reason: str | None
     reassess_on: date | None
@@ -244,14 +243,17 @@ def _with_rank(option: Option, rank: int) -> Option:
     return replace(option, rank=rank)
 
 
-def _sort_key(option: Option, profile: ScarProfile) -> tuple[bool, int, bool, bool, int, bool, int]:
+def _sort_key(
+    option: Option, profile: ScarProfile
+) -> tuple[bool, int, bool, bool, int, int, bool, int]:
     demoted = profile.has_raised_scars and any(d.is_resurfacing for d in option.details)
     return (
         not option.suitable,  # never rank an unsuitable option before a suitable one
         0 if option.suitable else option.status.rank,
-        option.fit_score == 0,
-        demoted,
-        -option.fit_score,
+        option.fit is Fit.NONE,
+        demoted,  # raised scars: not resurfacing first
+        -option.first_line_scars,  # a first-line match beats any number of "also used"
+        -option.also_used_scars,
         option.evidence_is_weak,
         len(option.modalities),
     )
@@ -279,18 +281,14 @@ def _option(
 
     first_line: list[Morphology] = []
     also_used: list[Morphology] = []
-    score = 0
-    for morphology in Morphology:
-        count = profile.count(morphology)
-        if not count:
-            continue
+    for morphology in profile.present:
         fits = {_fit_for(m, morphology) for m in modalities}
         if Fit.FIRST_LINE in fits:
             first_line.append(morphology)
-            score += FIRST_LINE_WEIGHT * count
         elif Fit.ALSO_USED in fits:
             also_used.append(morphology)
-            score += ALSO_USED_WEIGHT * count
+    first_line.sort(key=list(Morphology).index)
+    also_used.sort(key=list(Morphology).index)
     fit = Fit.FIRST_LINE if first_line else Fit.ALSO_USED if also_used else Fit.NONE
 
     status = max((s.status for s in parts), key=lambda s: s.rank)
@@ -312,7 +310,8 @@ def _option(
         fit=fit,
         first_line_for=tuple(first_line),
         also_used_for=tuple(also_used),
-        fit_score=score,
+        first_line_scars=sum(profile.count(m) for m in first_line),
+        also_used_scars=sum(profile.count(m) for m in also_used),
         why=_why(combo_why, profile, first_line, also_used),
         not_suitable_reason=None if suitable else _not_suitable_reason(parts, reassess_on),
         reassess_on=reassess_on,
@@ -331,7 +330,7 @@ def _option(
 
 
 def _counted(profile: ScarProfile, morphologies: list[Morphology]) -> str:
-    return ", ".join(f"{m.label.lower()} ({profile.count(m)})" for m in morphologies)
+    return "; ".join(f"{m.label.lower()} ({profile.count(m)})" for m in morphologies)
 
 
 def _why(
@@ -368,15 +367,20 @@ def _evidence_wording(
     combination: bool,
     details: tuple[ModalityInfo, ...],
 ) -> str:
-    parts = [COMBINATION_EVIDENCE] if combination else []
-    if not evidence:
-        parts.append(f"Evidence is weak. {NO_EVIDENCE_ENTRY}")
+    levels = "; ".join(
+        dict.fromkeys(f"{e.level.label}{' (indirect)' if e.indirect else ''}" for e in evidence)
+    )
+    if combination:
+        parts = [f"Evidence is weak. {COMBINATION_EVIDENCE}"]
+        if evidence:
+            parts.append(f"Its parts: {levels}.")
+    elif not evidence:
+        parts = [f"Evidence is weak. {NO_EVIDENCE_ENTRY}"]
     elif weak:
-        levels = ", ".join(dict.fromkeys(e.level.label for e in evidence))
-        parts.append(f"Evidence is weak: {levels}.")
+        parts = [f"Evidence is weak: only {levels}."]
     else:
-        strong = [e for e in evidence if e.level.is_strong]
-        parts.append(f"Best evidence: {strong[0].level.label} ({strong[0].citation}).")
+        best = next(e for e in evidence if e.is_strong)
+        parts = [f"Best evidence: {best.level.label} ({best.citation})."]
     if any(d.is_investigational for d in details):
         parts.append("Investigational in most jurisdictions (CLINICAL.md 11).")
     return " ".join(parts)
@@ -410,7 +414,7 @@ def _notes(profile: ScarProfile, details: tuple[ModalityInfo, ...]) -> tuple[str
             notes.append(RAISED_RESURFACING_NOTE)
     for d in details:
         if not d.sessions.verified:
-            notes.append(f"{d.label}: {d.sessions.wording}")
+            notes.append(f"{d.label}, sessions: {d.sessions.wording}")
         if d.is_investigational:
             notes.append(f"{d.label}: {d.regulatory_status}")
     return tuple(dict.fromkeys(notes))

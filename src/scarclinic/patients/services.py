@@ -95,7 +95,9 @@ def patient_register(*, clinic: Clinic, by: User, **data: Any) -> Patient:
             patient.save()
     except IntegrityError as exc:  # a concurrent registration took the MRN first
         raise ValidationError({"mrn": "This MRN is already used in this clinic."}) from exc
-    audit_object(action=AuditAction.CREATE, obj=patient, patient_id=patient.pk, clinic_id=clinic.pk)
+    audit_object(
+        action=AuditAction.CREATE, obj=patient, patient_id=patient.pk, clinic_id=clinic.pk, actor=by
+    )
     return patient
 
 
@@ -120,6 +122,7 @@ def patient_update_demographics(*, patient: Patient, by: User, **changes: Any) -
     except IntegrityError as exc:
         raise ValidationError({"mrn": "This MRN is already used in this clinic."}) from exc
     audit_object(
+        actor=by,
         action=AuditAction.UPDATE,
         obj=patient,
         patient_id=patient.pk,
@@ -175,6 +178,7 @@ def history_record(
         if current is None or getattr(current, f) != getattr(version, f)
     )
     audit_object(
+        actor=by,
         action=AuditAction.CREATE,
         obj=version,
         patient_id=patient.pk,
@@ -262,6 +266,7 @@ def consent_sign(
         recorded_by=by,
     )
     audit_object(
+        actor=by,
         action=AuditAction.SIGN,
         obj=consent,
         patient_id=patient.pk,
@@ -285,6 +290,7 @@ def consent_withdraw(*, consent: SignedConsent, by: User, reason: str) -> Signed
     locked.withdrawal_reason = reason.strip()
     locked.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
     audit_object(
+        actor=by,
         action=AuditAction.WITHDRAW,
         obj=locked,
         patient_id=locked.patient_id,
@@ -314,6 +320,7 @@ def template_version_publish(
     locked.published_at = now
     locked.save(update_fields=["status", "published_at"])
     audit_record(
+        actor=by,
         action=AuditAction.UPDATE,
         object_type=locked._meta.label_lower,
         object_id=locked.pk,
@@ -340,6 +347,7 @@ def template_version_withdraw(
     locked.withdrawn_at = timezone.now()
     locked.save(update_fields=["status", "withdrawn_at"])
     audit_record(
+        actor=by,
         action=AuditAction.UPDATE,
         object_type=locked._meta.label_lower,
         object_id=locked.pk,
