@@ -73,8 +73,18 @@ def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     context.set_default_timeout(TIMEOUT_MS)
     expect.set_options(timeout=TIMEOUT_MS)
     page = context.new_page()
+    # A script error or a missing asset fails the test: the pages must work as shipped.
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on(
+        "console",
+        lambda message: problems.append(f"console: {message.text} ({message.location})")
+        if message.type == "error"
+        else None,
+    )
     yield page
     context.close()
+    assert not problems, "\n".join(problems)
 
 
 @pytest.fixture

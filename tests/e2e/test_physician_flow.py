@@ -62,8 +62,13 @@ def test_the_physician_registers_finds_and_charts_a_new_patient(
     expect(results.first).to_contain_text("Rauf, Sana")
     expect(results.first).to_contain_text("A-0420")
     assert page.url == list_url, "the live search must not reload or push a new URL"
+    # Each search replaces the rows: by MRN another patient, then by date of birth ours.
+    page.get_by_role("searchbox", name="Search patients").fill("A-0001")
+    expect(results).to_have_count(1)
+    expect(results.first).to_contain_text("Qureshi, Amina")
     page.get_by_role("searchbox", name="Search patients").fill("02/07/1994")
     expect(results).to_have_count(1)
+    expect(results.first).to_contain_text("Rauf, Sana")
     expect(results.first).to_contain_text("+92 321 5550142")
     screenshot(page, "search")
 
@@ -159,7 +164,7 @@ def test_the_nurse_records_a_drawn_consent_and_then_its_withdrawal(
 
 
 def test_a_birth_date_in_the_future_is_refused_next_to_the_field_and_nothing_is_saved(
-    page: Page, cast: Cast, sign_in: SignIn
+    page: Page, cast: Cast, sign_in: SignIn, screenshot: Screenshot
 ) -> None:
     patients_before = Patient.objects.count()
     sign_in("physician")
@@ -178,6 +183,7 @@ def test_a_birth_date_in_the_future_is_refused_next_to_the_field_and_nothing_is_
     expect(page.get_by_role("alert")).to_have_count(1)  # no other field is blamed
     expect(page.get_by_label("MRN")).to_have_value("A-0999")  # what was typed is kept
     expect(page.get_by_label("Date of birth")).to_have_value(tomorrow.isoformat())
+    screenshot(page, "register-error")
     assert Patient.objects.count() == patients_before
     assert not Patient.objects.filter(mrn="A-0999").exists()
 

@@ -251,7 +251,10 @@ def test_a_disabled_rule_never_fires_and_the_rule_set_gets_a_new_version(rule_id
 
 
 def test_a_patient_with_nothing_relevant_is_eligible_for_all_but_the_filler_skin_test() -> None:
-    statuses = {m: s.status for m, s in screen_all(CLEAR_HISTORY, MODERATE_ROLLING, TODAY, CLEAR_LABS).items()}
+    statuses = {
+        m: s.status
+        for m, s in screen_all(CLEAR_HISTORY, MODERATE_ROLLING, TODAY, CLEAR_LABS).items()
+    }
     assert statuses.pop(M.DERMAL_FILLER) is Status.CAUTION
     assert set(statuses.values()) == {Status.ELIGIBLE}
 
@@ -282,7 +285,9 @@ def test_the_default_thresholds_are_those_of_clinical_md() -> None:
 
 
 def test_amina_who_stopped_isotretinoin_four_months_ago_waits_two_more_months_for_laser() -> None:
-    screening = screen(AMINA_HISTORY, MODERATE_ROLLING, M.FRACTIONAL_ABLATIVE_LASER, TODAY, CLEAR_LABS)
+    screening = screen(
+        AMINA_HISTORY, MODERATE_ROLLING, M.FRACTIONAL_ABLATIVE_LASER, TODAY, CLEAR_LABS
+    )
     assert screening.status is Status.DEFER
     assert screening.reassess_on == date(2025, 7, 15)
     (fired,) = screening.fired
@@ -362,8 +367,12 @@ def test_the_wait_ends_on_the_same_day_six_months_later_or_that_months_last_day(
 
 
 def test_a_last_dose_on_31_august_is_six_months_before_28_february() -> None:
-    assert screen_laser_after_last_dose(date(2024, 8, 31), date(2025, 2, 28)).status is Status.ELIGIBLE
-    assert screen_laser_after_last_dose(date(2024, 8, 28), date(2025, 2, 28)).status is Status.ELIGIBLE
+    assert (
+        screen_laser_after_last_dose(date(2024, 8, 31), date(2025, 2, 28)).status is Status.ELIGIBLE
+    )
+    assert (
+        screen_laser_after_last_dose(date(2024, 8, 28), date(2025, 2, 28)).status is Status.ELIGIBLE
+    )
     assert screen_laser_after_last_dose(date(2024, 9, 1), date(2025, 2, 28)).status is Status.DEFER
 
 
@@ -396,14 +405,18 @@ def test_past_isotretinoin_without_a_last_dose_date_defers_laser_until_the_date_
 
 def test_a_shorter_isotretinoin_wait_set_by_the_clinic_lets_amina_have_laser_now() -> None:
     rules = DEFAULT_RULES.with_changes(thresholds={"isotretinoin_months": 3})
-    screening = screen(AMINA_HISTORY, MODERATE_ROLLING, M.FRACTIONAL_ABLATIVE_LASER, TODAY, CLEAR_LABS, rules)
+    screening = screen(
+        AMINA_HISTORY, MODERATE_ROLLING, M.FRACTIONAL_ABLATIVE_LASER, TODAY, CLEAR_LABS, rules
+    )
     assert screening.status is Status.ELIGIBLE
     assert screening.rule_set_version == rules.version != DEFAULT_RULES_VERSION
 
 
 def test_a_longer_isotretinoin_wait_moves_the_reassessment_date() -> None:
     rules = DEFAULT_RULES.with_changes(thresholds={"isotretinoin_months": 12})
-    screening = screen(AMINA_HISTORY, MODERATE_ROLLING, M.FRACTIONAL_ABLATIVE_LASER, TODAY, CLEAR_LABS, rules)
+    screening = screen(
+        AMINA_HISTORY, MODERATE_ROLLING, M.FRACTIONAL_ABLATIVE_LASER, TODAY, CLEAR_LABS, rules
+    )
     assert screening.reassess_on == date(2026, 1, 15)
 
 
@@ -414,7 +427,9 @@ def test_a_longer_isotretinoin_wait_moves_the_reassessment_date() -> None:
     ("platelets", "status"),
     [(100, Status.ELIGIBLE), (99.9, Status.CONTRAINDICATED), (250, Status.ELIGIBLE)],
 )
-def test_platelets_below_100_and_only_below_contraindicate_prp(platelets: float, status: Status) -> None:
+def test_platelets_below_100_and_only_below_contraindicate_prp(
+    platelets: float, status: Status
+) -> None:
     screening = screen_clear(M.MICRONEEDLING_PRP, labs={"platelet_count_10e9_per_l": platelets})
     assert screening.status is status
 
@@ -426,7 +441,9 @@ def test_haemoglobin_below_10_and_only_below_contraindicates_prp(hb: float, stat
 
 def test_a_lower_platelet_minimum_set_by_the_clinic_accepts_bilal() -> None:
     rules = DEFAULT_RULES.with_changes(thresholds={"platelet_min_10e9_per_l": 75})
-    screening = screen(CLEAR_HISTORY, MODERATE_ROLLING, M.MICRONEEDLING_PRP, TODAY, BILAL_LABS, rules)
+    screening = screen(
+        CLEAR_HISTORY, MODERATE_ROLLING, M.MICRONEEDLING_PRP, TODAY, BILAL_LABS, rules
+    )
     assert screening.status is Status.ELIGIBLE
     assert DEFAULT_RULES.threshold("platelet_min_10e9_per_l") == 100  # the default is untouched
 
@@ -459,7 +476,9 @@ def test_the_pigmentation_caution_can_start_from_type_v() -> None:
     assert screen_clear(M.CHEMICAL_PEEL, history=skin_iv, rules=rules).status is Status.ELIGIBLE
 
 
-@pytest.mark.parametrize(("age", "status"), [(21, Status.DEFER), (22, Status.CAUTION), (18, Status.DEFER)])
+@pytest.mark.parametrize(
+    ("age", "status"), [(21, Status.DEFER), (22, Status.CAUTION), (18, Status.DEFER)]
+)
 def test_pmma_collagen_filler_waits_until_the_patient_is_over_21(age: int, status: Status) -> None:
     screening = screen_clear(M.DERMAL_FILLER, labs={"age_years": age})
     assert screening.status is status
@@ -599,7 +618,9 @@ def test_undoing_every_change_returns_to_the_default_version() -> None:
     changed = DEFAULT_RULES.with_changes(
         disabled={"prp_smoking"}, thresholds={"platelet_min_10e9_per_l": 80}
     )
-    undone = changed.with_changes(enabled={"prp_smoking"}, thresholds={"platelet_min_10e9_per_l": None})
+    undone = changed.with_changes(
+        enabled={"prp_smoking"}, thresholds={"platelet_min_10e9_per_l": None}
+    )
     assert undone.version == DEFAULT_RULES.version
     assert undone.is_enabled("prp_smoking")
     assert undone.threshold("platelet_min_10e9_per_l") == 100
@@ -771,7 +792,10 @@ def _worsen_labs(**changes: Any) -> Callable[[Inputs], Inputs]:
 
 
 def _isotretinoin_now(i: Inputs) -> Inputs:
-    return (replace(i[0], isotretinoin=IsotretinoinStatus.CURRENT, isotretinoin_last_dose=None), *i[1:])
+    return (
+        replace(i[0], isotretinoin=IsotretinoinStatus.CURRENT, isotretinoin_last_dose=None),
+        *i[1:],
+    )
 
 
 def _isotretinoin_stopped_on(day: date) -> Callable[[Inputs], Inputs]:
@@ -864,7 +888,9 @@ def test_the_status_is_the_worst_outcome_of_the_rules_that_fired(
     modality: Modality,
 ) -> None:
     screening = screen(history, profile, modality, on_date, labs)
-    worst = max((f.outcome.status for f in screening.fired), key=STATUS_ORDER.index, default=Status.ELIGIBLE)
+    worst = max(
+        (f.outcome.status for f in screening.fired), key=STATUS_ORDER.index, default=Status.ELIGIBLE
+    )
     assert screening.status is worst
     assert screening.is_suitable is (worst in (Status.ELIGIBLE, Status.CAUTION))
     if screening.reassess_on is not None:

@@ -49,7 +49,13 @@ def test_evidence_entries_have_unique_ids() -> None:
 SECTION_9 = [
     ("kang_lu_2022", M.MICRONEEDLING_PRP, "OR 2.97 (1.96-4.51)", 472, "Kang & Lu, Front Med 2022"),
     ("alam_2014", M.MICRONEEDLING, "-3.4 at 6 months", 15, "Alam et al. JAMA Dermatol 2014"),
-    ("xu_deng_2018", M.FRACTIONAL_ABLATIVE_LASER, "effective; tailor sessions", None, "Xu & Deng 2018"),
+    (
+        "xu_deng_2018",
+        M.FRACTIONAL_ABLATIVE_LASER,
+        "effective; tailor sessions",
+        None,
+        "Xu & Deng 2018",
+    ),
     (
         "lasers_surg_med_2014_interval",
         M.FRACTIONAL_ABLATIVE_LASER,
@@ -125,7 +131,9 @@ def test_the_catalogue_holds_section_9_and_nothing_else() -> None:
         ("lasers_surg_med_2014_interval", EvidenceLevel.NOT_STATED),
     ],
 )
-def test_each_entry_has_the_study_type_clinical_md_gives(entry_id: str, level: EvidenceLevel) -> None:
+def test_each_entry_has_the_study_type_clinical_md_gives(
+    entry_id: str, level: EvidenceLevel
+) -> None:
     assert next(e for e in EVIDENCE if e.id == entry_id).level is level
 
 
@@ -217,7 +225,9 @@ def test_a_protocol_clinical_md_does_not_give_is_marked_configurable_and_unverif
 
 def test_a_protocol_reads_as_sessions_and_interval() -> None:
     assert CATALOGUE[M.TCA_CROSS].sessions.describe == "4-6 sessions, every 2-4 weeks"
-    assert CATALOGUE[M.FRACTIONAL_ABLATIVE_LASER].sessions.describe == "3 sessions, every 1-3 months"
+    assert (
+        CATALOGUE[M.FRACTIONAL_ABLATIVE_LASER].sessions.describe == "3 sessions, every 1-3 months"
+    )
     assert CATALOGUE[M.STEM_CELL_SVF_INJECTION].sessions.describe == "1 session"
 
 
@@ -270,7 +280,9 @@ def test_an_unknown_flag_is_refused() -> None:
         modalities_where(is_magic=True)
 
 
-@pytest.mark.parametrize("modality", [M.STEM_CELL_SVF_INJECTION, M.TOPICAL_CELL_PRODUCT_AFTER_MICRONEEDLING])
+@pytest.mark.parametrize(
+    "modality", [M.STEM_CELL_SVF_INJECTION, M.TOPICAL_CELL_PRODUCT_AFTER_MICRONEEDLING]
+)
 def test_cell_therapy_is_labelled_investigational_with_its_source(modality: Modality) -> None:
     info = CATALOGUE[modality]
     assert info.is_investigational

@@ -7,6 +7,8 @@ import random
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from tests.cast import Cast
+from tests.factories import ConsentTemplateVersionFactory
 
 from scarclinic.audit.models import AuditAction, AuditEntry
 from scarclinic.patients import services
@@ -18,8 +20,6 @@ from scarclinic.patients.models import (
     TemplateStatus,
 )
 from scarclinic.web.demo import signature_png
-from tests.cast import Cast
-from tests.factories import ConsentTemplateVersionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from scarclinic.accounts.models import Membership, User
+from scarclinic.patients.models import MedicalHistoryVersion, Patient, SignedConsent
+from scarclinic.web.demo import DEMO_PASSWORD, seed_demo
+
+pytestmark = pytest.mark.django_db
+
+
+def _snapshot() -> tuple[int, int, int, int]:
+    return (
+        User.objects.count(),
+        Patient.objects.count(),
+        MedicalHistoryVersion.objects.count(),
+        SignedConsent.objects.count(),
+    )
+
+
+def test_seeding_twice_creates_nothing_the_second_time() -> None:
+    seed_demo(patients=60, seed=3)
+    first = _snapshot()
+    report = seed_demo(patients=60, seed=3)
+    assert report.patients == 0 and report.consents == 0
+    assert _snapshot() == first
+    assert first[1] == 60
+
+
+def test_the_same_seed_gives_the_same_patients() -> None:
+    seed_demo(patients=20, seed=5)
+    names = list(
+        Patient.objects.order_by("mrn").values_list(
+            "mrn", "given_name", "family_name", "date_of_birth"
+        )
+    )
+    Patient.objects.update(current_history=None)
+    SignedConsent.objects.all().delete()
+    MedicalHistoryVersion.objects.all().delete()
+    Patient.objects.all().delete()
+    seed_demo(patients=20, seed=5)
+    again = list(
+        Patient.objects.order_by("mrn").values_list(
+            "mrn", "given_name", "family_name", "date_of_birth"
+        )
+    )
+    assert names == again
+
+
+def test_growing_the_demo_adds_only_the_missing_patients() -> None:
+    seed_demo(patients=20, seed=1)
+    report = seed_demo(patients=30, seed=1)
+    assert report.patients == 10
+    assert Patient.objects.count() == 30
+
+
+def test_every_demo_role_can_sign_in_with_the_demo_password() -> None:
+    call_command("seed_demo", patients=10, seed=1)
+    for username in ["physician", "nurse", "lab", "frontdesk", "director", "admin", "patient"]:
+        user = authenticate(username=username, password=DEMO_PASSWORD)
+        assert user is not None, username
+        assert Membership.objects.filter(user=user, role=username).exists()
+
+
+def test_demo_histories_are_coherent_and_each_patient_has_a_current_version() -> None:
+    from django.utils import timezone
+
+    from scarclinic.clinical.history import history_problems
+
+    seed_demo(patients=200, seed=2)
+    today = timezone.localdate()
+    for patient in Patient.objects.select_related("current_history"):
+        assert patient.current_history is not None
+        assert history_problems(patient.current_history.to_core(), today=today) == {}
+
+
+def test_the_portal_patient_opens_their_own_record() -> None:
+    seed_demo(patients=5, seed=1)
+    patient = Patient.objects.get(portal_user__username="patient")
+    assert patient.mrn == "ISB-000001"
+    assert patient.portal_user is not None and patient.portal_user.first_name == patient.given_name
