@@ -40,8 +40,8 @@ chromium:
 	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench conftest.py manage.py
+	$(VENV)/bin/ruff format --check src tests bench conftest.py manage.py
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
