@@ -117,6 +117,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ur", "اردو")]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Karachi")
+# The clinic's country calling code: phone numbers are stored and searched without it.
+PHONE_COUNTRY_CODE = os.environ.get("PHONE_COUNTRY_CODE", "92")
 USE_I18N = True
 USE_TZ = True
 

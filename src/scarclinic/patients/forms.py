@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from scarclinic.accounts.models import User
 from scarclinic.patients.models import (
@@ -31,6 +32,11 @@ def apply_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
 
 
 class PatientForm(forms.ModelForm):  # type: ignore[type-arg]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The browser's date picker then offers no future birth date (the service refuses one).
+        self.fields["date_of_birth"].widget.attrs["max"] = timezone.localdate().isoformat()
+
     class Meta:
         model = Patient
         fields = list(DEMOGRAPHIC_FIELDS)
@@ -81,7 +87,9 @@ class ConsentSignForm(forms.Form):
     )
     signer_name = forms.CharField(max_length=200)
     signer_relation = forms.ChoiceField(choices=SignerRelation.choices, initial=SignerRelation.SELF)
-    method = forms.ChoiceField(choices=SignatureMethod.choices, widget=forms.RadioSelect)
+    method = forms.ChoiceField(
+        choices=SignatureMethod.choices, widget=forms.RadioSelect, initial=SignatureMethod.DRAWN
+    )
     signature_png = forms.CharField(required=False, widget=forms.HiddenInput)
     typed_name = forms.CharField(required=False, max_length=200)
     witness = WitnessChoice(queryset=User.objects.none(), required=False)

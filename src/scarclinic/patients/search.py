@@ -7,6 +7,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.conf import settings
+
 
 def normalise_name(text: str) -> str:
     """Case- and accent-insensitive form of a name: 'Zoë  Ahmed' -> 'zoe ahmed'."""
@@ -15,8 +17,22 @@ def normalise_name(text: str) -> str:
     return " ".join(stripped.casefold().split())
 
 
-def phone_digits(phone: str) -> str:
-    return re.sub(r"\D", "", phone)
+def phone_digits(phone: str, country_code: str | None = None) -> str:
+    """The national significant number: digits without the international prefix, the
+    clinic's country code or the trunk 0, so '+92 300 1234567', '0092 300 1234567' and
+    '0300-1234567' all read '3001234567' and one prefix index serves every way of typing."""
+    if country_code is None:
+        country_code = settings.PHONE_COUNTRY_CODE
+    digits = re.sub(r"\D", "", phone)
+    if digits.startswith("00"):
+        digits = digits[2:]
+    elif phone.strip().startswith("+"):
+        pass
+    else:
+        return digits.lstrip("0")
+    if country_code and digits.startswith(country_code):
+        digits = digits[len(country_code) :]
+    return digits.lstrip("0")
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")

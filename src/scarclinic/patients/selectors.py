@@ -70,9 +70,8 @@ def _apply_query(qs: QuerySet[Patient], query: PatientQuery) -> QuerySet[Patient
         if query.mrn:
             condition |= Q(mrn__istartswith=query.mrn)
         if len(query.digits) >= 4:
+            # Stored and typed numbers are both national significant numbers (search.py).
             condition |= Q(phone_digits__startswith=query.digits)
-            # Local numbers are often typed without the country code (03xx vs +923xx).
-            condition |= Q(phone_digits__endswith=query.digits.lstrip("0"))
         return qs.filter(condition)
     for term in query.name_terms:
         qs = qs.filter(Q(family_search__startswith=term) | Q(given_search__startswith=term))

@@ -141,7 +141,7 @@ def home_panels(*, user: User, membership: Membership) -> list[Panel]:
             Panel(
                 title="Consent templates in use",
                 rows=[
-                    PanelRow(text=f"{v.template.title} v{v.version} ({v.language})")
+                    PanelRow(text=f"{v.template.title} v{v.version} ({v.get_language_display()})")
                     for v in versions
                 ],
                 empty="No consent template is in use: patients cannot sign any consent.",

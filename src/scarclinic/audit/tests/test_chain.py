@@ -9,11 +9,11 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.cast import Cast
 
 from scarclinic.accounts.models import User
 from scarclinic.audit.models import AuditAction, AuditChainHead, AuditEntry
 from scarclinic.audit.services import audit_record, audit_verify
+from tests.cast import Cast
 
 pytestmark = pytest.mark.django_db
 

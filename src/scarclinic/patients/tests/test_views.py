@@ -7,12 +7,12 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from tests.cast import Cast
-from tests.factories import PatientFactory
 
 from scarclinic.accounts.models import User
 from scarclinic.patients.models import Patient
 from scarclinic.patients.services import history_record
+from tests.cast import Cast
+from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
 Login = Callable[[User], Client]
@@ -162,3 +162,41 @@ def test_the_history_form_saves_a_new_version(cast: Cast, login: Login) -> None:
 def test_healthz_reports_the_database(client: Client, db: None) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("+92 300 1234567", "3001234567"),
+        ("0092-300-1234567", "3001234567"),
+        ("0300 1234567", "3001234567"),
+        ("(051) 2345678", "512345678"),
+        ("+44 20 7946 0000", "442079460000"),
+    ],
+)
+def test_phone_numbers_are_kept_without_country_code_or_trunk_zero(typed: str, stored: str) -> None:
+    from scarclinic.patients.search import phone_digits
+
+    assert phone_digits(typed, country_code="92") == stored
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_postgres_has_the_prefix_and_trigram_indexes_for_search() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'patients_patient'")
+        names = {row[0] for row in cursor.fetchall()}
+    assert {
+        "patient_family_prefix",
+        "patient_given_prefix",
+        "patient_phone_prefix",
+        "patient_mrn_prefix",
+        "patient_name_trgm",
+    } <= names
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_a_misspelt_name_is_found_by_trigram_similarity_on_postgres(
+    cast: Cast, login: Login
+) -> None:
+    page = login(cast.physician).get("/patients/", {"q": "Amina Qureshy"})
+    assert cast.amina in page.context["patients"]
