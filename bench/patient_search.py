@@ -60,7 +60,7 @@ def main() -> None:
         "MRN": sample.mrn,
         "phone": sample.phone,
         "birth date": sample.date_of_birth.isoformat(),
-        "typo (trigram on PG)": sample.family_name[:-1] + "qx" + " " + sample.given_name,
+        "typo: prefix miss, trigram": sample.family_name[:-1] + "qx" + " " + sample.given_name,
     }
     print(f"\n{'query':24} {'results':>7} {'app p50 ms':>11} {'app p95 ms':>11} {'sql p50 ms':>11} {'ratio':>6}")
     for label, text in queries.items():
