@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterator
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from scarclinic.accounts.models import User
@@ -31,3 +33,31 @@ def login(client: Client) -> Callable[[User], Client]:
 def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
     # PBKDF2 at production strength costs ~0.3 s a user; tests sign in hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _run_sql(statements: list[str]) -> None:
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
+@pytest.fixture(autouse=True)
+def _audit_triggers_lifted_for_the_flush(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Transactional tests (browser tests, concurrency tests) commit for real, so
+    pytest-django empties every table after each one, and the audit log's append-only
+    triggers refuse that. The triggers stay on while the test runs and are dropped only for
+    the flush: this teardown runs just before transactional_db's."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+        or (marker is not None and marker.kwargs.get("transaction"))
+    )
+    if not transactional:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    triggers = importlib.import_module("scarclinic.audit.migrations.0002_append_only_triggers")
+    create, drop = triggers.BY_VENDOR[connection.vendor]
+    _run_sql(drop + create)  # idempotent: a previous flush left them dropped
+    yield
+    _run_sql(drop)

@@ -5,14 +5,12 @@ The app runs in pytest-django's ``live_server`` thread; tests build the named ca
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
@@ -44,25 +42,6 @@ def browser() -> Iterator[Browser]:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-def _run_sql(statements: list[str]) -> None:
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
-
-
-@pytest.fixture(autouse=True)
-def _audit_triggers_lifted_for_the_flush(transactional_db: None) -> Iterator[None]:
-    """Browser tests commit for real, so pytest-django empties every table after each one;
-    the audit log's append-only triggers refuse that. The triggers stay on while the test
-    runs and are dropped only for the flush (this fixture's teardown runs just before it)."""
-    triggers = importlib.import_module("scarclinic.audit.migrations.0002_append_only_triggers")
-    vendor = connection.vendor.upper()
-    create, drop = getattr(triggers, vendor, []), getattr(triggers, f"{vendor}_REVERSE", [])
-    _run_sql(drop + create)  # idempotent: a previous flush left them dropped
-    yield
-    _run_sql(drop)
 
 
 @pytest.fixture

@@ -30,6 +30,9 @@ POSTGRES_REVERSE = [
     "DROP FUNCTION IF EXISTS audit_entry_append_only();",
 ]
 
+# (create, drop) per database vendor; the test suite reuses them to flush transactional tests.
+BY_VENDOR = {"sqlite": (SQLITE, SQLITE_REVERSE), "postgresql": (POSTGRES, POSTGRES_REVERSE)}
+
 
 def _run(statements: dict[str, list[str]]) -> Any:
     def run(apps: Any, schema_editor: Any) -> None:

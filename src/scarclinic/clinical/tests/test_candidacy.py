@@ -751,11 +751,13 @@ HISTORY_FLAGS = (
 # Few facts per patient, so that a single added fact often decides the outcome.
 @st.composite
 def histories(draw: st.DrawFn) -> MedicalHistory:
-    flags = draw(st.sets(st.sampled_from(HISTORY_FLAGS), max_size=2))
+    flags: dict[str, Any] = dict.fromkeys(
+        draw(st.sets(st.sampled_from(HISTORY_FLAGS), max_size=2)), True
+    )
     status = draw(st.sampled_from(IsotretinoinStatus))
     last_dose = draw(st.none() | days) if status is IsotretinoinStatus.PAST else None
     return MedicalHistory(
-        **dict.fromkeys(flags, True),
+        **flags,
         isotretinoin=status,
         isotretinoin_last_dose=last_dose,
         fitzpatrick=draw(st.none() | st.sampled_from(FitzpatrickType)),
@@ -779,8 +781,15 @@ pre_procedure_flags = st.sets(
     st.sampled_from(["nsaid_within_48h", "systemic_steroids_within_2_weeks", "smoker"]),
     max_size=1,
 )
+
+
+def _labs_with(flags: set[str], **values: Any) -> Labs:
+    set_flags: dict[str, Any] = dict.fromkeys(flags, True)
+    return Labs(**values, **set_flags)
+
+
 labs_values = st.builds(
-    lambda flags, **values: Labs(**values, **dict.fromkeys(flags, True)),
+    _labs_with,
     pre_procedure_flags,
     platelet_count_10e9_per_l=_sometimes(st.sampled_from([50, 99.9, 100, 250]) | st.floats(0, 600)),
     haemoglobin_g_dl=_sometimes(st.sampled_from([8, 9.99, 10, 13.5]) | st.floats(0, 20)),
@@ -793,7 +802,8 @@ Inputs = tuple[MedicalHistory, ScarProfile, Labs]
 
 
 def _worsen_history(name: str) -> Callable[[Inputs], Inputs]:
-    return lambda i: (replace(i[0], **{name: True}), i[1], i[2])
+    changes: dict[str, Any] = {name: True}
+    return lambda i: (replace(i[0], **changes), i[1], i[2])
 
 
 def _worsen_labs(**changes: Any) -> Callable[[Inputs], Inputs]:

@@ -278,23 +278,32 @@ def test_ranks_run_from_one_without_gaps() -> None:
 days = st.dates(min_value=date(2015, 1, 1), max_value=date(2035, 12, 31))
 
 
+HISTORY_FLAGS = (
+    "active_acne",
+    "skin_infection_in_treatment_area",
+    "pregnant_or_breastfeeding",
+    "anticoagulant_or_antiplatelet",
+    "bleeding_or_platelet_disorder",
+    "keloid_tendency",
+    "herpes_simplex_history",
+    "active_cancer",
+    "systemic_infection",
+)
+
+
+# Few facts per patient, so that suitable and unsuitable options both appear.
 @st.composite
 def histories(draw: st.DrawFn) -> MedicalHistory:
     status = draw(st.sampled_from(IsotretinoinStatus))
+    flags: dict[str, Any] = dict.fromkeys(
+        draw(st.sets(st.sampled_from(HISTORY_FLAGS), max_size=2)), True
+    )
     return MedicalHistory(
-        active_acne=draw(st.booleans()),
-        skin_infection_in_treatment_area=draw(st.booleans()),
+        **flags,
         isotretinoin=status,
         isotretinoin_last_dose=draw(st.none() | days)
         if status is IsotretinoinStatus.PAST
         else None,
-        pregnant_or_breastfeeding=draw(st.booleans()),
-        anticoagulant_or_antiplatelet=draw(st.booleans()),
-        bleeding_or_platelet_disorder=draw(st.booleans()),
-        keloid_tendency=draw(st.booleans()),
-        herpes_simplex_history=draw(st.booleans()),
-        active_cancer=draw(st.booleans()),
-        systemic_infection=draw(st.booleans()),
         fitzpatrick=draw(st.none() | st.sampled_from(FitzpatrickType)),
     )
 
@@ -303,7 +312,7 @@ profiles = st.builds(
     ScarProfile,
     counts=st.dictionaries(st.sampled_from(Morphology), st.integers(0, 40)),
     grade=st.none() | st.sampled_from(QualitativeGrade),
-    active_acne_at_exam=st.booleans(),
+    active_acne_at_exam=st.sampled_from([False, False, False, True]),
     assessed_on=days,
 )
 labs_values = st.none() | st.builds(

@@ -181,7 +181,7 @@ def test_phone_numbers_are_kept_without_country_code_or_trunk_zero(typed: str, s
     assert phone_digits(typed, country_code="92") == stored
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
 def test_postgres_has_the_prefix_and_trigram_indexes_for_search() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'patients_patient'")
@@ -195,7 +195,7 @@ def test_postgres_has_the_prefix_and_trigram_indexes_for_search() -> None:
     } <= names
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
 def test_a_misspelt_name_is_found_by_trigram_similarity_on_postgres(
     cast: Cast, login: Login
 ) -> None:
