@@ -35,19 +35,36 @@ class Perm(StrEnum):
     AUDIT_VIEW = "audit.view"
     ADMIN_SITE = "admin.site"
     PORTAL_OWN = "portal.own"  # a portal patient's own record, nothing else
+    ASSESSMENT_VIEW = "assessment.view"
+    ASSESSMENT_RECORD = "assessment.record"  # record, sign and correct scar assessments
+    PHOTO_VIEW = "photo.view"  # clinical-record use of photos
+    PHOTO_UPLOAD = "photo.upload"
+    PHOTO_CONSENT_RECORD = "photo_consent.record"  # grant or withdraw teaching/marketing use
+    PRO_RECORD = "pro.record"  # enter a patient-reported questionnaire in the clinic
+    INSTRUMENT_MANAGE = "instrument.manage"  # define licensed questionnaires
 
 
-_CLINICAL_READ = {Perm.PATIENT_VIEW, Perm.HISTORY_VIEW, Perm.CONSENT_VIEW}
+_CLINICAL_READ = {
+    Perm.PATIENT_VIEW,
+    Perm.HISTORY_VIEW,
+    Perm.CONSENT_VIEW,
+    Perm.ASSESSMENT_VIEW,
+    Perm.PHOTO_VIEW,
+}
+_CARE_TEAM = {
+    Perm.PATIENT_REGISTER,
+    Perm.PATIENT_EDIT,
+    Perm.HISTORY_EDIT,
+    Perm.CONSENT_RECORD,
+    Perm.PHOTO_UPLOAD,
+    Perm.PHOTO_CONSENT_RECORD,
+    Perm.PRO_RECORD,
+}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
-    Role.PHYSICIAN: frozenset(
-        _CLINICAL_READ
-        | {Perm.PATIENT_REGISTER, Perm.PATIENT_EDIT, Perm.HISTORY_EDIT, Perm.CONSENT_RECORD}
-    ),
-    Role.NURSE: frozenset(
-        _CLINICAL_READ
-        | {Perm.PATIENT_REGISTER, Perm.PATIENT_EDIT, Perm.HISTORY_EDIT, Perm.CONSENT_RECORD}
-    ),
+    # Grading scars is a physician's judgement; the nurse takes photos and questionnaires.
+    Role.PHYSICIAN: frozenset(_CLINICAL_READ | _CARE_TEAM | {Perm.ASSESSMENT_RECORD}),
+    Role.NURSE: frozenset(_CLINICAL_READ | _CARE_TEAM),
     # The lab needs to know whose cells it holds (chain of identity), not their history.
     Role.LAB: frozenset({Perm.PATIENT_VIEW}),
     # Registration, demographics and consent paperwork; no medical history.
@@ -55,7 +72,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
         {Perm.PATIENT_VIEW, Perm.PATIENT_REGISTER, Perm.PATIENT_EDIT, Perm.CONSENT_VIEW}
     ),
     Role.DIRECTOR: frozenset(
-        _CLINICAL_READ | {Perm.AUDIT_VIEW, Perm.CONSENT_TEMPLATE_MANAGE, Perm.ADMIN_SITE}
+        _CLINICAL_READ
+        | {Perm.AUDIT_VIEW, Perm.CONSENT_TEMPLATE_MANAGE, Perm.ADMIN_SITE, Perm.INSTRUMENT_MANAGE}
     ),
     # IT administration: users, clinics, templates; no patient data.
     Role.ADMIN: frozenset({Perm.ADMIN_SITE, Perm.CONSENT_TEMPLATE_MANAGE, Perm.AUDIT_VIEW}),

@@ -14,10 +14,7 @@ from datetime import date
 from types import MappingProxyType
 
 from scarclinic.clinical.morphology import Morphology, QualitativeGrade
-
-# Ranges of the scale totals (../shared/CLINICAL.md sections 3 and 4).
-GOODMAN_BARON_MAX = 84  # Goodman & Baron quantitative, J Cosmet Dermatol 2006;5:48-52
-ECCA_MAX = 540  # ECCA, Dreno et al. Dermatology 2007;214:46-51
+from scarclinic.clinical.scales import ECCA_MAX, GOODMAN_BARON_MAX
 
 ATROPHIC = frozenset(
     {Morphology.ICE_PICK, Morphology.BOXCAR_SHALLOW, Morphology.BOXCAR_DEEP, Morphology.ROLLING}
