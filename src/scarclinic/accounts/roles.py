@@ -42,6 +42,10 @@ class Perm(StrEnum):
     PHOTO_CONSENT_RECORD = "photo_consent.record"  # grant or withdraw teaching/marketing use
     PRO_RECORD = "pro.record"  # enter a patient-reported questionnaire in the clinic
     INSTRUMENT_MANAGE = "instrument.manage"  # define licensed questionnaires
+    CONSULTATION_VIEW = "consultation.view"  # screening results and the treatment comparison
+    DECISION_RECORD = "decision.record"  # record the patient's shared decision
+    RULES_MANAGE = "rules.manage"  # switch candidacy rules off, change thresholds
+    PRICES_MANAGE = "prices.manage"  # the clinic's price list
 
 
 _CLINICAL_READ = {
@@ -50,6 +54,7 @@ _CLINICAL_READ = {
     Perm.CONSENT_VIEW,
     Perm.ASSESSMENT_VIEW,
     Perm.PHOTO_VIEW,
+    Perm.CONSULTATION_VIEW,
 }
 _CARE_TEAM = {
     Perm.PATIENT_REGISTER,
@@ -63,7 +68,9 @@ _CARE_TEAM = {
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     # Grading scars is a physician's judgement; the nurse takes photos and questionnaires.
-    Role.PHYSICIAN: frozenset(_CLINICAL_READ | _CARE_TEAM | {Perm.ASSESSMENT_RECORD}),
+    Role.PHYSICIAN: frozenset(
+        _CLINICAL_READ | _CARE_TEAM | {Perm.ASSESSMENT_RECORD, Perm.DECISION_RECORD}
+    ),
     Role.NURSE: frozenset(_CLINICAL_READ | _CARE_TEAM),
     # The lab needs to know whose cells it holds (chain of identity), not their history.
     Role.LAB: frozenset({Perm.PATIENT_VIEW}),
@@ -73,10 +80,19 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     ),
     Role.DIRECTOR: frozenset(
         _CLINICAL_READ
-        | {Perm.AUDIT_VIEW, Perm.CONSENT_TEMPLATE_MANAGE, Perm.ADMIN_SITE, Perm.INSTRUMENT_MANAGE}
+        | {
+            Perm.AUDIT_VIEW,
+            Perm.CONSENT_TEMPLATE_MANAGE,
+            Perm.ADMIN_SITE,
+            Perm.INSTRUMENT_MANAGE,
+            Perm.RULES_MANAGE,
+            Perm.PRICES_MANAGE,
+        }
     ),
     # IT administration: users, clinics, templates; no patient data.
-    Role.ADMIN: frozenset({Perm.ADMIN_SITE, Perm.CONSENT_TEMPLATE_MANAGE, Perm.AUDIT_VIEW}),
+    Role.ADMIN: frozenset(
+        {Perm.ADMIN_SITE, Perm.CONSENT_TEMPLATE_MANAGE, Perm.AUDIT_VIEW, Perm.PRICES_MANAGE}
+    ),
     Role.PATIENT: frozenset({Perm.PORTAL_OWN}),
 }
 

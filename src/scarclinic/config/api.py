@@ -10,8 +10,11 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.security import django_auth
 
+from scarclinic.assessments.api import router as assessments_router
+from scarclinic.assessments.photo_api import router as photos_router
 from scarclinic.patients.api import portal_router
 from scarclinic.patients.api import router as patients_router
+from scarclinic.treatments.api import router as consultation_router
 
 api = NinjaAPI(
     title="scarclinic API",
@@ -26,6 +29,9 @@ api = NinjaAPI(
 )
 api.add_router("/patients", patients_router)
 api.add_router("/portal", portal_router)
+api.add_router("/assessments", assessments_router)
+api.add_router("/photos", photos_router)
+api.add_router("/consultation", consultation_router)
 
 
 @api.exception_handler(ValidationError)

@@ -8,6 +8,8 @@ urlpatterns = [
     path("", include("scarclinic.accounts.urls")),
     path("patients/", include("scarclinic.patients.urls")),
     path("audit/", include("scarclinic.audit.urls")),
+    path("assessments/", include("scarclinic.assessments.urls")),
+    path("consultation/", include("scarclinic.treatments.urls")),
     path("admin/", clinic_admin_site.urls),
     path("api/v1/", api.urls),
 ]

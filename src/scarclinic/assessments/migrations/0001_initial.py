@@ -7,204 +7,561 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('patients', '0002_postgres_search_indexes'),
+        ("accounts", "0001_initial"),
+        ("patients", "0002_postgres_search_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Instrument',
+            name="Instrument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('items', models.JSONField()),
-                ('scoring', models.CharField(choices=[('sum', 'Sum of item values'), ('mean', 'Mean of item values')], max_length=10)),
-                ('higher_is_worse', models.BooleanField(default=True)),
-                ('licence_note', models.CharField(blank=True, max_length=300)),
-                ('is_active', models.BooleanField(default=True)),
-                ('clinic', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='instruments', to='accounts.clinic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40)),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("items", models.JSONField()),
+                (
+                    "scoring",
+                    models.CharField(
+                        choices=[("sum", "Sum of item values"), ("mean", "Mean of item values")],
+                        max_length=10,
+                    ),
+                ),
+                ("higher_is_worse", models.BooleanField(default=True)),
+                ("licence_note", models.CharField(blank=True, max_length=300)),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="instruments",
+                        to="accounts.clinic",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='PatientReportedOutcome',
+            name="PatientReportedOutcome",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('visit_date', models.DateField()),
-                ('answers', models.JSONField()),
-                ('score', models.DecimalField(decimal_places=2, max_digits=7)),
-                ('source', models.CharField(choices=[('clinic', 'In the clinic'), ('portal', 'Patient portal')], max_length=10)),
-                ('recorded_at', models.DateTimeField()),
-                ('instrument', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='responses', to='assessments.instrument')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reported_outcomes', to='patients.patient')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("visit_date", models.DateField()),
+                ("answers", models.JSONField()),
+                ("score", models.DecimalField(decimal_places=2, max_digits=7)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("clinic", "In the clinic"), ("portal", "Patient portal")],
+                        max_length=10,
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "instrument",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="responses",
+                        to="assessments.instrument",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reported_outcomes",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['patient', '-visit_date', '-id'],
+                "ordering": ["patient", "-visit_date", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PhotoConsentGrant',
+            name="PhotoConsentGrant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('use', models.CharField(choices=[('clinical', 'Clinical record'), ('teaching', 'Teaching'), ('marketing', 'Marketing')], max_length=10)),
-                ('granted_at', models.DateTimeField()),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='photo_consents', to='patients.patient')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('signed_consent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='patients.signedconsent')),
-                ('withdrawn_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "use",
+                    models.CharField(
+                        choices=[
+                            ("clinical", "Clinical record"),
+                            ("teaching", "Teaching"),
+                            ("marketing", "Marketing"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("granted_at", models.DateTimeField()),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="photo_consents",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "signed_consent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="patients.signedconsent",
+                    ),
+                ),
+                (
+                    "withdrawn_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['patient', 'use', '-granted_at'],
+                "ordering": ["patient", "use", "-granted_at"],
             },
         ),
         migrations.CreateModel(
-            name='PhotoSet',
+            name="PhotoSet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('visit_date', models.DateField()),
-                ('lighting', models.CharField(blank=True, max_length=100)),
-                ('distance_cm', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('camera', models.CharField(blank=True, max_length=100)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='photo_sets', to='patients.patient')),
-                ('taken_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("visit_date", models.DateField()),
+                ("lighting", models.CharField(blank=True, max_length=100)),
+                ("distance_cm", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("camera", models.CharField(blank=True, max_length=100)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="photo_sets",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "taken_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['patient', '-visit_date', '-id'],
+                "ordering": ["patient", "-visit_date", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Photo',
+            name="Photo",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('view', models.CharField(choices=[('frontal', 'Frontal'), ('left_45', 'Left 45°'), ('right_45', 'Right 45°'), ('left_90', 'Left 90° (profile)'), ('right_90', 'Right 90° (profile)'), ('close_up', 'Close-up')], max_length=10)),
-                ('region', models.CharField(blank=True, choices=[('forehead', 'Forehead'), ('temple_left', 'Temple left'), ('temple_right', 'Temple right'), ('cheek_left', 'Cheek left'), ('cheek_right', 'Cheek right'), ('nose', 'Nose'), ('perioral', 'Perioral'), ('chin', 'Chin'), ('jawline_left', 'Jawline left'), ('jawline_right', 'Jawline right')], max_length=20)),
-                ('image', models.FileField(upload_to=scarclinic.assessments.models.photo._photo_path)),
-                ('thumbnail', models.FileField(upload_to=scarclinic.assessments.models.photo._thumb_path)),
-                ('original_sha256', models.CharField(max_length=64)),
-                ('original_format', models.CharField(max_length=10)),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('photo_set', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='photos', to='assessments.photoset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "view",
+                    models.CharField(
+                        choices=[
+                            ("frontal", "Frontal"),
+                            ("left_45", "Left 45°"),
+                            ("right_45", "Right 45°"),
+                            ("left_90", "Left 90° (profile)"),
+                            ("right_90", "Right 90° (profile)"),
+                            ("close_up", "Close-up"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "region",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("forehead", "Forehead"),
+                            ("temple_left", "Temple left"),
+                            ("temple_right", "Temple right"),
+                            ("cheek_left", "Cheek left"),
+                            ("cheek_right", "Cheek right"),
+                            ("nose", "Nose"),
+                            ("perioral", "Perioral"),
+                            ("chin", "Chin"),
+                            ("jawline_left", "Jawline left"),
+                            ("jawline_right", "Jawline right"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "image",
+                    models.FileField(upload_to=scarclinic.assessments.models.photo._photo_path),
+                ),
+                (
+                    "thumbnail",
+                    models.FileField(upload_to=scarclinic.assessments.models.photo._thumb_path),
+                ),
+                ("original_sha256", models.CharField(max_length=64)),
+                ("original_format", models.CharField(max_length=10)),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "photo_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="photos",
+                        to="assessments.photoset",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['photo_set', 'view', 'id'],
+                "ordering": ["photo_set", "view", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ScarAssessment',
+            name="ScarAssessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('visit_date', models.DateField()),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('signed', 'Signed')], default='draft', max_length=10)),
-                ('qualitative_grade', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Macular'), (2, 'Mild'), (3, 'Moderate'), (4, 'Severe')], null=True)),
-                ('fitzpatrick', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Type I'), (2, 'Type II'), (3, 'Type III'), (4, 'Type IV'), (5, 'Type V'), (6, 'Type VI')], null=True, verbose_name='Fitzpatrick skin type')),
-                ('active_acne', models.BooleanField(default=False, verbose_name='Active acne present')),
-                ('texture_notes', models.TextField(blank=True)),
-                ('keloid_area_cm2', models.DecimalField(decimal_places=2, default=0, max_digits=6, verbose_name='Keloid / hypertrophic area (cm²)')),
-                ('hypertrophic_over_two_years', models.BooleanField(default=False, verbose_name='Hypertrophic scars older than 2 years')),
-                ('goodman_baron_score', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('ecca_score', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('scale_versions', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('signed_at', models.DateTimeField(blank=True, null=True)),
-                ('assessed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='patients.patient')),
-                ('signed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("visit_date", models.DateField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("signed", "Signed")],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "qualitative_grade",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[(1, "Macular"), (2, "Mild"), (3, "Moderate"), (4, "Severe")],
+                        null=True,
+                    ),
+                ),
+                (
+                    "fitzpatrick",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[
+                            (1, "Type I"),
+                            (2, "Type II"),
+                            (3, "Type III"),
+                            (4, "Type IV"),
+                            (5, "Type V"),
+                            (6, "Type VI"),
+                        ],
+                        null=True,
+                        verbose_name="Fitzpatrick skin type",
+                    ),
+                ),
+                (
+                    "active_acne",
+                    models.BooleanField(default=False, verbose_name="Active acne present"),
+                ),
+                ("texture_notes", models.TextField(blank=True)),
+                (
+                    "keloid_area_cm2",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=6,
+                        verbose_name="Keloid / hypertrophic area (cm²)",
+                    ),
+                ),
+                (
+                    "hypertrophic_over_two_years",
+                    models.BooleanField(
+                        default=False, verbose_name="Hypertrophic scars older than 2 years"
+                    ),
+                ),
+                ("goodman_baron_score", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("ecca_score", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("scale_versions", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("signed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "assessed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assessments",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "signed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['patient', '-visit_date', '-id'],
+                "ordering": ["patient", "-visit_date", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RegionFinding',
+            name="RegionFinding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('region', models.CharField(choices=[('forehead', 'Forehead'), ('temple_left', 'Temple left'), ('temple_right', 'Temple right'), ('cheek_left', 'Cheek left'), ('cheek_right', 'Cheek right'), ('nose', 'Nose'), ('perioral', 'Perioral'), ('chin', 'Chin'), ('jawline_left', 'Jawline left'), ('jawline_right', 'Jawline right')], max_length=20)),
-                ('morphology', models.CharField(choices=[('ice_pick', 'Ice-pick'), ('boxcar_shallow', 'Boxcar, shallow'), ('boxcar_deep', 'Boxcar, deep'), ('rolling', 'Rolling'), ('hypertrophic', 'Hypertrophic'), ('keloid', 'Keloid'), ('macular', 'Macular (erythema / PIH)')], max_length=20)),
-                ('count', models.PositiveIntegerField()),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='assessments.scarassessment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "region",
+                    models.CharField(
+                        choices=[
+                            ("forehead", "Forehead"),
+                            ("temple_left", "Temple left"),
+                            ("temple_right", "Temple right"),
+                            ("cheek_left", "Cheek left"),
+                            ("cheek_right", "Cheek right"),
+                            ("nose", "Nose"),
+                            ("perioral", "Perioral"),
+                            ("chin", "Chin"),
+                            ("jawline_left", "Jawline left"),
+                            ("jawline_right", "Jawline right"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "morphology",
+                    models.CharField(
+                        choices=[
+                            ("ice_pick", "Ice-pick"),
+                            ("boxcar_shallow", "Boxcar, shallow"),
+                            ("boxcar_deep", "Boxcar, deep"),
+                            ("rolling", "Rolling"),
+                            ("hypertrophic", "Hypertrophic"),
+                            ("keloid", "Keloid"),
+                            ("macular", "Macular (erythema / PIH)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("count", models.PositiveIntegerField()),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="findings",
+                        to="assessments.scarassessment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['assessment', 'region', 'morphology'],
+                "ordering": ["assessment", "region", "morphology"],
             },
         ),
         migrations.AddField(
-            model_name='photoset',
-            name='assessment',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='photo_sets', to='assessments.scarassessment'),
+            model_name="photoset",
+            name="assessment",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="photo_sets",
+                to="assessments.scarassessment",
+            ),
         ),
         migrations.CreateModel(
-            name='AssessmentAddendum',
+            name="AssessmentAddendum",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('written_at', models.DateTimeField()),
-                ('note', models.TextField()),
-                ('corrected_findings', models.JSONField(blank=True, null=True)),
-                ('corrected_keloid_area_cm2', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True)),
-                ('corrected_grade', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Macular'), (2, 'Mild'), (3, 'Moderate'), (4, 'Severe')], null=True)),
-                ('goodman_baron_score', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('ecca_score', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('scale_versions', models.JSONField(blank=True, default=dict)),
-                ('written_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='addenda', to='assessments.scarassessment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("written_at", models.DateTimeField()),
+                ("note", models.TextField()),
+                ("corrected_findings", models.JSONField(blank=True, null=True)),
+                (
+                    "corrected_keloid_area_cm2",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True),
+                ),
+                (
+                    "corrected_grade",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[(1, "Macular"), (2, "Mild"), (3, "Moderate"), (4, "Severe")],
+                        null=True,
+                    ),
+                ),
+                ("goodman_baron_score", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("ecca_score", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("scale_versions", models.JSONField(blank=True, default=dict)),
+                (
+                    "written_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="addenda",
+                        to="assessments.scarassessment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['assessment', 'written_at'],
+                "ordering": ["assessment", "written_at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='instrument',
-            constraint=models.UniqueConstraint(fields=('clinic', 'code'), name='one_instrument_code_per_clinic'),
+            model_name="instrument",
+            constraint=models.UniqueConstraint(
+                fields=("clinic", "code"), name="one_instrument_code_per_clinic"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='instrument',
-            constraint=models.UniqueConstraint(condition=models.Q(('clinic__isnull', True)), fields=('code',), name='one_builtin_code'),
+            model_name="instrument",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("clinic__isnull", True)),
+                fields=("code",),
+                name="one_builtin_code",
+            ),
         ),
         migrations.AddIndex(
-            model_name='patientreportedoutcome',
-            index=models.Index(fields=['patient', '-visit_date'], name='pro_patient_date'),
+            model_name="patientreportedoutcome",
+            index=models.Index(fields=["patient", "-visit_date"], name="pro_patient_date"),
         ),
         migrations.AddConstraint(
-            model_name='photoconsentgrant',
-            constraint=models.UniqueConstraint(condition=models.Q(('withdrawn_at__isnull', True)), fields=('patient', 'use'), name='one_live_grant_per_use'),
+            model_name="photoconsentgrant",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("withdrawn_at__isnull", True)),
+                fields=("patient", "use"),
+                name="one_live_grant_per_use",
+            ),
         ),
         migrations.AddIndex(
-            model_name='scarassessment',
-            index=models.Index(fields=['patient', '-visit_date'], name='assessment_patient_date'),
+            model_name="scarassessment",
+            index=models.Index(fields=["patient", "-visit_date"], name="assessment_patient_date"),
         ),
         migrations.AddConstraint(
-            model_name='scarassessment',
-            constraint=models.CheckConstraint(condition=models.Q(('goodman_baron_score__isnull', True), ('goodman_baron_score__lte', 84), _connector='OR'), name='gb_score_in_range'),
+            model_name="scarassessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("goodman_baron_score__isnull", True),
+                    ("goodman_baron_score__lte", 84),
+                    _connector="OR",
+                ),
+                name="gb_score_in_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='scarassessment',
-            constraint=models.CheckConstraint(condition=models.Q(('ecca_score__isnull', True), ('ecca_score__lte', 540), _connector='OR'), name='ecca_score_in_range'),
+            model_name="scarassessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ecca_score__isnull", True), ("ecca_score__lte", 540), _connector="OR"
+                ),
+                name="ecca_score_in_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='scarassessment',
-            constraint=models.CheckConstraint(condition=models.Q(('keloid_area_cm2__gte', 0)), name='keloid_area_not_negative'),
+            model_name="scarassessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("keloid_area_cm2__gte", 0)), name="keloid_area_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='scarassessment',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'draft'), models.Q(('signed_at__isnull', False), ('signed_by__isnull', False)), _connector='OR'), name='signed_assessment_has_signer'),
+            model_name="scarassessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "draft"),
+                    models.Q(("signed_at__isnull", False), ("signed_by__isnull", False)),
+                    _connector="OR",
+                ),
+                name="signed_assessment_has_signer",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='regionfinding',
-            constraint=models.UniqueConstraint(fields=('assessment', 'region', 'morphology'), name='one_count_per_region_type'),
+            model_name="regionfinding",
+            constraint=models.UniqueConstraint(
+                fields=("assessment", "region", "morphology"), name="one_count_per_region_type"
+            ),
         ),
     ]

@@ -17,7 +17,10 @@ BUILTIN = [
                 "id": "bother",
                 "text": "How much do your scars bother you?",
                 "options": [
-                    {"value": v, "label": {0: "0 — not at all", 10: "10 — extremely"}.get(v, str(v))}
+                    {
+                        "value": v,
+                        "label": {0: "0 — not at all", 10: "10 — extremely"}.get(v, str(v)),
+                    }
                     for v in SCALE_0_10
                 ],
             }
@@ -34,7 +37,10 @@ BUILTIN = [
                 "id": "satisfied",
                 "text": "How satisfied are you with how your scars look now?",
                 "options": [
-                    {"value": v, "label": {0: "0 — not at all", 10: "10 — completely"}.get(v, str(v))}
+                    {
+                        "value": v,
+                        "label": {0: "0 — not at all", 10: "10 — completely"}.get(v, str(v)),
+                    }
                     for v in SCALE_0_10
                 ],
             }

@@ -113,9 +113,7 @@ class AssessmentAddendum(models.Model):
     """A correction or note added to a signed assessment. The original stays as signed;
     a corrected count set carries its own recomputed scores."""
 
-    assessment = models.ForeignKey(
-        ScarAssessment, on_delete=models.PROTECT, related_name="addenda"
-    )
+    assessment = models.ForeignKey(ScarAssessment, on_delete=models.PROTECT, related_name="addenda")
     written_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

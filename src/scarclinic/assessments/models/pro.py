@@ -37,7 +37,9 @@ class Instrument(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["clinic", "code"], name="one_instrument_code_per_clinic"),
+            models.UniqueConstraint(
+                fields=["clinic", "code"], name="one_instrument_code_per_clinic"
+            ),
             models.UniqueConstraint(
                 fields=["code"], condition=models.Q(clinic__isnull=True), name="one_builtin_code"
             ),

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.db.models import Model
 from django.test import Client
 from django.utils import timezone
@@ -65,6 +66,11 @@ class Api:
     def _send(self, method: str, path: str, body: Any) -> Any:
         data = body if isinstance(body, str | bytes) else json.dumps(body)
         return self.client.generic(method, API + path, data, content_type="application/json")
+
+
+def age_today(born: dt.date) -> int:
+    today = timezone.localdate()
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 @pytest.fixture
@@ -130,8 +136,7 @@ def test_registering_a_patient_returns_201_with_the_chart_header_fields(
     assert {k: body[k] for k in NEW_PATIENT} == NEW_PATIENT
     assert body["clinic_id"] == cast.clinic_a.pk
     assert body["alerts"] == []
-    today = timezone.localdate()
-    assert body["age"] == today.year - 1999 - ((today.month, today.day) < (5, 2))
+    assert body["age"] == age_today(dt.date(1999, 5, 2))
 
 
 def test_a_patient_registered_with_only_the_required_fields_gets_the_defaults(
@@ -179,13 +184,15 @@ def test_the_search_limit_is_respected(cast: Cast, nurse_api: Api) -> None:
     assert len(nurse_api.get("/patients", limit=1).json()) == 1
 
 
-def test_getting_a_patient_shows_age_address_and_history_alerts(cast: Cast, nurse_api: Api) -> None:
+def test_getting_a_patient_shows_the_chart_header_with_age_and_history_alerts(
+    cast: Cast, nurse_api: Api
+) -> None:
     response = nurse_api.get(f"/patients/{cast.amina.pk}")
     assert response.status_code == 200
     body = response.json()
     assert (body["mrn"], body["given_name"], body["family_name"]) == ("A-0001", "Amina", "Qureshi")
-    assert body["date_of_birth"] == "1996-03-14"
-    assert isinstance(body["age"], int) and body["age"] >= 29
+    assert (body["date_of_birth"], body["age"]) == ("1996-03-14", age_today(dt.date(1996, 3, 14)))
+    assert body["address"] == cast.amina.address
     # Amina's intake recorded herpes simplex and Fitzpatrick type IV.
     alerts = " ".join(body["alerts"]).lower()
     assert "herpes simplex" in alerts and "fitzpatrick iv" in alerts
@@ -228,11 +235,8 @@ def test_recording_history_adds_a_version_and_keeps_the_earlier_one(
     assert body["allergies"] == ["penicillin", "latex"]
     first = MedicalHistoryVersion.objects.get(patient=cast.amina, version=1)
     assert (first.isotretinoin, first.allergies) == ("never", ["penicillin"])
-    assert Patient.objects.get(pk=cast.amina.pk).current_history_id == body_pk(cast, 2)
-
-
-def body_pk(cast: Cast, version: int) -> int:
-    return MedicalHistoryVersion.objects.get(patient=cast.amina, version=version).pk
+    current = Patient.objects.get(pk=cast.amina.pk).current_history
+    assert current is not None and current.version == 2
 
 
 @pytest.mark.xfail(
@@ -258,7 +262,7 @@ def test_history_fields_left_out_of_the_body_carry_over_from_the_current_version
 
 
 def test_history_versions_are_listed_newest_first_with_who_recorded_them(
-    cast: Cast, nurse_api: Api, as_user: Callable[[User], Api]
+    cast: Cast, as_user: Callable[[User], Api]
 ) -> None:
     services.history_record(
         patient=cast.amina, by=cast.physician, change_note="Review", fitzpatrick=5
@@ -350,9 +354,7 @@ def test_withdrawing_a_consent_records_when_and_why_and_keeps_it(
     assert [(c["id"], c["withdrawal_reason"]) for c in listed] == [(signed.pk, "Changed mind")]
 
 
-def test_a_consent_cannot_be_withdrawn_twice(
-    nurse_api: Api, signed: SignedConsent, rows: Callable[[], dict[str, int]]
-) -> None:
+def test_a_consent_cannot_be_withdrawn_twice(nurse_api: Api, signed: SignedConsent) -> None:
     nurse_api.post(f"/patients/consents/{signed.pk}/withdraw", {"reason": "Changed mind"})
     first = SignedConsent.objects.get(pk=signed.pk).withdrawn_at
     response = nurse_api.post(f"/patients/consents/{signed.pk}/withdraw", {"reason": "Again"})
@@ -459,14 +461,18 @@ def test_an_unknown_extra_field_is_refused_by_name(nurse_api: Api, nothing_saved
 
 
 @pytest.mark.parametrize(
-    "body", ['{"mrn": "A-0100", "given_name": ', "not json", "", "[1, 2]", '"a string"']
+    ("body", "status"),
+    [('{"mrn": "A-0100", "given_name": ', 400), ("not json", 400), ("", 422), ("[1, 2]", 422)],
 )
 def test_a_body_that_is_not_a_json_object_is_refused(
-    body: str, nurse_api: Api, nothing_saved: None
+    body: str, status: int, nurse_api: Api, nothing_saved: None
 ) -> None:
     response = nurse_api.post("/patients", body)
-    assert 400 <= response.status_code < 500
-    assert "detail" in response.json()
+    assert response.status_code == status
+    if status == 400:  # django-ninja's answer to JSON it cannot parse
+        assert response.json() == {"detail": "Cannot parse request body"}
+    else:
+        assert error_fields(response) == {"body"}
 
 
 @pytest.mark.parametrize(
@@ -639,19 +645,64 @@ def test_an_unknown_history_field_is_refused_by_name(
     assert error_fields(response) == {"smoker"}
 
 
+NUL_BUG = (
+    "bug: no API schema refuses the NUL character, so on PostgreSQL (text cannot hold NUL) "
+    "the INSERT/SELECT raises DataError and the request fails with 500; SQLite stores it. "
+    "Seen at patients/services.py patient_register (patient.save()), history_record, "
+    "patient_update_demographics and selectors.patient_search (also the web search)"
+)
+
+
+@pytest.mark.xfail(strict=True, reason=NUL_BUG)
+def test_a_name_containing_a_nul_character_is_refused_naming_the_field(
+    cast: Cast, rows: Callable[[], dict[str, int]]
+) -> None:
+    before = rows()
+    client = Client(raise_request_exception=False)
+    client.force_login(cast.nurse)
+    response = Api(client).post("/patients", NEW_PATIENT | {"given_name": "Far\x00ah"})
+    assert response.status_code == 422
+    assert error_fields(response) == {"given_name"}
+    assert rows() == before
+
+
+@pytest.mark.xfail(strict=True, reason=NUL_BUG)
+def test_an_allergy_containing_a_nul_character_is_refused_naming_the_field(
+    cast: Cast, rows: Callable[[], dict[str, int]]
+) -> None:
+    before = rows()
+    client = Client(raise_request_exception=False)
+    client.force_login(cast.nurse)
+    response = Api(client).post(f"/patients/{cast.amina.pk}/history", {"allergies": ["la\x00tex"]})
+    assert response.status_code == 422
+    assert error_fields(response) == {"allergies"}
+    assert rows() == before
+
+
+@pytest.mark.xfail(connection.vendor == "postgresql", strict=True, reason=NUL_BUG)
+def test_a_search_containing_a_nul_character_finds_nothing_rather_than_failing(
+    cast: Cast,
+) -> None:
+    client = Client(raise_request_exception=False)
+    client.force_login(cast.nurse)
+    for query in ("Am\x00ina", "A-00\x0001", "0300\x001234567"):
+        response = Api(client).get("/patients", q=query)
+        assert (response.status_code, response.json()) == (200, [])
+
+
 # ---------------------------------------------------------------------------------------
 # Properties
 
 FIELDS = list(NEW_PATIENT) + ["clinic_id"]
+# NUL is left out: it fails on PostgreSQL, pinned by the xfail tests above (NUL_BUG).
+texts = st.text(st.characters(exclude_characters="\x00"), max_size=40)
 json_values = st.recursive(
     st.none()
     | st.booleans()
     | st.integers(min_value=-(2**70), max_value=2**70)
     | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=40),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
-    ),
+    | texts,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(texts, inner, max_size=3),
     max_leaves=6,
 )
 plausible_values = st.one_of(
@@ -660,7 +711,7 @@ plausible_values = st.one_of(
     st.sampled_from(["A-0001", "A-0002", "female", "male", "en", "ur", "", " "]),
 )
 patient_bodies = st.dictionaries(
-    st.sampled_from(FIELDS) | st.text(max_size=12), plausible_values, max_size=12
+    st.sampled_from(FIELDS) | texts, plausible_values, max_size=12
 ) | st.fixed_dictionaries(
     {k: st.just(v) | plausible_values for k, v in NEW_PATIENT.items()},
     optional={"clinic_id": plausible_values, "extra": plausible_values},
@@ -686,3 +737,37 @@ def test_any_json_object_sent_to_register_is_created_or_refused_never_a_server_e
     else:
         assert Patient.objects.count() == before
         assert response.json()["detail"]
+
+
+HISTORY_FIELDS = {
+    "active_acne": st.booleans(),
+    "acne_severity": st.sampled_from(["none", "mild", "moderate", "severe", "extreme"]),
+    "isotretinoin": st.sampled_from(["never", "current", "past", "sometimes"]),
+    "isotretinoin_last_dose": st.none()
+    | st.dates(dt.date(2000, 1, 1), dt.date(2100, 1, 1)).map(str),
+    "pregnant_or_breastfeeding": st.booleans() | st.just("yes"),
+    "allergies": st.lists(texts, max_size=3),
+    "fitzpatrick": st.none() | st.integers(-1, 8),
+}
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(body=st.fixed_dictionaries({}, optional=HISTORY_FIELDS))
+def test_any_history_body_adds_exactly_one_version_or_is_refused_naming_known_fields(
+    body: dict[str, Any], cast: Cast
+) -> None:
+    client = Client(raise_request_exception=False)
+    client.force_login(cast.physician)
+    before = MedicalHistoryVersion.objects.filter(patient=cast.amina).count()
+    response = Api(client).post(f"/patients/{cast.amina.pk}/history", body)
+    after = MedicalHistoryVersion.objects.filter(patient=cast.amina).count()
+    assert response.status_code in {201, 422}, response.content
+    if response.status_code == 201:
+        assert (after, response.json()["version"]) == (before + 1, before + 1)
+    else:
+        assert after == before
+        assert error_fields(response) <= set(HISTORY_FIELDS) | {"change_note"}
