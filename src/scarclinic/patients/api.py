@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from scarclinic.accounts.access import clinic_ids_with, has_perm_anywhere, memberships_of
 from scarclinic.accounts.models import Clinic, User
@@ -74,7 +74,7 @@ def list_patients(request: HttpRequest, params: Query[SearchParams]) -> list[Pat
 
 
 @router.post("", response={201: PatientDetailOut}, summary="Register a patient")
-def register_patient(request: HttpRequest, body: PatientIn) -> tuple[int, dict[str, object]]:
+def register_patient(request: HttpRequest, body: PatientIn) -> Status[dict[str, object]]:
     _need(request, Perm.PATIENT_REGISTER)
     clinics = clinic_ids_with(request.user, Perm.PATIENT_REGISTER)
     if body.clinic_id is None and len(clinics) > 1:
@@ -86,7 +86,7 @@ def register_patient(request: HttpRequest, body: PatientIn) -> tuple[int, dict[s
     patient = services.patient_register(
         clinic=Clinic.objects.get(pk=clinic_id), by=_user(request), **data
     )
-    return 201, _detail(patient)
+    return Status(201, _detail(patient))
 
 
 @router.get("/{int:patient_id}", response=PatientDetailOut, summary="A patient")
@@ -125,7 +125,7 @@ def list_history(request: HttpRequest, patient_id: int) -> list[MedicalHistoryVe
 @router.post("/{int:patient_id}/history", response={201: HistoryOut}, summary="Record history")
 def record_history(
     request: HttpRequest, patient_id: int, body: HistoryIn
-) -> tuple[int, MedicalHistoryVersion]:
+) -> Status[MedicalHistoryVersion]:
     """Add a new version of the medical history (the whole history, not a patch)."""
     _need(request, Perm.HISTORY_EDIT)
     patient = selectors.patient_for_user(
@@ -138,7 +138,7 @@ def record_history(
     version = services.history_record(
         patient=patient, by=_user(request), change_note=change_note, **data
     )
-    return 201, version
+    return Status(201, version)
 
 
 @router.get(
@@ -163,7 +163,7 @@ def list_consents(request: HttpRequest, patient_id: int) -> list[object]:
 
 
 @router.post("/{int:patient_id}/consents", response={201: ConsentOut}, summary="Record a signature")
-def sign_consent(request: HttpRequest, patient_id: int, body: ConsentIn) -> tuple[int, object]:
+def sign_consent(request: HttpRequest, patient_id: int, body: ConsentIn) -> Status[object]:
     _need(request, Perm.CONSENT_RECORD)
     patient = selectors.patient_for_user(
         user=request.user, patient_id=patient_id, perm=Perm.CONSENT_RECORD, audit=False
@@ -185,7 +185,7 @@ def sign_consent(request: HttpRequest, patient_id: int, body: ConsentIn) -> tupl
         typed_name=body.typed_name,
         witness=witness,
     )
-    return 201, consent
+    return Status(201, consent)
 
 
 @router.post(

@@ -12,6 +12,7 @@ import struct
 import zlib
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -19,8 +20,18 @@ from django.utils import timezone
 
 from scarclinic.accounts.models import Clinic, Membership, User
 from scarclinic.accounts.roles import Role
+from scarclinic.assessments.models import (
+    AssessmentStatus,
+    Instrument,
+    PatientReportedOutcome,
+    RegionFinding,
+    ReportSource,
+    ScarAssessment,
+)
 from scarclinic.audit.models import AuditAction
 from scarclinic.audit.services import audit_record
+from scarclinic.clinical.morphology import FacialRegion, Morphology
+from scarclinic.clinical.scales import scores_from_findings
 from scarclinic.patients.models import (
     ConsentTemplate,
     ConsentTemplateVersion,
@@ -180,6 +191,7 @@ def signature_png(rng: random.Random) -> str:
 @dataclass
 class SeedReport:
     clinics: int = 0
+    assessments: int = 0
     users: int = 0
     templates: int = 0
     patients: int = 0
@@ -308,6 +320,154 @@ def _history_values(rng: random.Random, sex: str, today: date) -> dict[str, obje
     }
 
 
+# Where acne scars sit (cheeks most) and which morphology dominates a face: plausible
+# demo proportions, not epidemiology.
+REGION_WEIGHTS = {
+    FacialRegion.CHEEK_LEFT: 10,
+    FacialRegion.CHEEK_RIGHT: 10,
+    FacialRegion.TEMPLE_LEFT: 4,
+    FacialRegion.TEMPLE_RIGHT: 4,
+    FacialRegion.FOREHEAD: 3,
+    FacialRegion.JAWLINE_LEFT: 3,
+    FacialRegion.JAWLINE_RIGHT: 3,
+    FacialRegion.CHIN: 2,
+    FacialRegion.PERIORAL: 1,
+    FacialRegion.NOSE: 1,
+}
+PROFILES = {
+    "ice_pick": {Morphology.ICE_PICK: 6, Morphology.BOXCAR_SHALLOW: 2, Morphology.MACULAR: 2},
+    "boxcar": {
+        Morphology.BOXCAR_SHALLOW: 4,
+        Morphology.BOXCAR_DEEP: 3,
+        Morphology.ICE_PICK: 1,
+        Morphology.MACULAR: 2,
+    },
+    "rolling": {Morphology.ROLLING: 6, Morphology.BOXCAR_SHALLOW: 2, Morphology.MACULAR: 1},
+    "mixed": {
+        Morphology.ICE_PICK: 3,
+        Morphology.BOXCAR_SHALLOW: 3,
+        Morphology.ROLLING: 3,
+        Morphology.MACULAR: 2,
+    },
+    "hypertrophic": {
+        Morphology.HYPERTROPHIC: 4,
+        Morphology.KELOID: 1,
+        Morphology.BOXCAR_SHALLOW: 2,
+    },
+}
+
+
+@dataclass(frozen=True)
+class DemoVisit:
+    visit_date: date
+    findings: dict[str, dict[str, int]]
+    keloid_area_cm2: Decimal
+    grade: int
+    bother: int  # the patient global assessment, 0-10
+
+
+def _assessment_plan(rng: random.Random, today: date) -> list[DemoVisit]:
+    """A baseline assessment for most patients, and follow-ups for some, with counts that
+    fall after treatment by a plausible, noisy fraction."""
+    if rng.random() >= 0.65:
+        return []
+    profile = rng.choices(list(PROFILES), [3, 4, 3, 4, 1])[0]
+    severity = rng.choice([8, 15, 25, 40, 60])
+    regions = list(REGION_WEIGHTS)
+    baseline: dict[str, dict[str, int]] = {}
+    for _ in range(severity):
+        region = rng.choices(regions, list(REGION_WEIGHTS.values()))[0].value
+        kinds = PROFILES[profile]
+        morphology = rng.choices(list(kinds), list(kinds.values()))[0].value
+        baseline.setdefault(region, {})
+        baseline[region][morphology] = baseline[region].get(morphology, 0) + 1
+    raised = profile == "hypertrophic"
+    area = Decimal(str(round(rng.uniform(0.5, 8), 1))) if raised else Decimal(0)
+    grade = 2 if severity <= 8 else 3 if severity <= 25 else 4
+    start = today - timedelta(days=rng.randint(120, 420))
+    visits = [
+        DemoVisit(start, baseline, area, grade, min(10, 3 + severity // 8 + rng.randint(0, 2)))
+    ]
+    for n in range(rng.choice([0, 0, 1, 2])):
+        keep = rng.uniform(0.45, 0.9)
+        previous = visits[-1]
+        findings = {
+            region: {m: max(0, round(c * keep)) for m, c in counts.items()}
+            for region, counts in previous.findings.items()
+        }
+        visits.append(
+            DemoVisit(
+                visit_date=start + timedelta(days=90 * (n + 1)),
+                findings=findings,
+                keloid_area_cm2=(previous.keloid_area_cm2 * Decimal(str(round(keep, 2)))).quantize(
+                    Decimal("0.1")
+                ),
+                grade=max(1, previous.grade - (1 if keep < 0.6 else 0)),
+                bother=max(0, previous.bother - rng.randint(1, 3)),
+            )
+        )
+    return visits
+
+
+def _create_assessments(
+    patients: list[Patient], plans: list[list[DemoVisit]], physician: User
+) -> int:
+    pga = Instrument.objects.get(clinic=None, code="pga")
+    now = timezone.now()
+    assessments: list[ScarAssessment] = []
+    owners: list[tuple[Patient, DemoVisit]] = []
+    for patient, visits in zip(patients, plans, strict=True):
+        for visit in visits:
+            scores = scores_from_findings(visit.findings, float(visit.keloid_area_cm2))
+            assessments.append(
+                ScarAssessment(
+                    patient=patient,
+                    visit_date=visit.visit_date,
+                    assessed_by=physician,
+                    status=AssessmentStatus.SIGNED,
+                    qualitative_grade=visit.grade,
+                    fitzpatrick=patient.current_history.fitzpatrick
+                    if patient.current_history
+                    else None,
+                    keloid_area_cm2=visit.keloid_area_cm2,
+                    goodman_baron_score=scores.goodman_baron,
+                    ecca_score=scores.ecca,
+                    scale_versions=dict(scores.versions),
+                    signed_at=now,
+                    signed_by=physician,
+                )
+            )
+            owners.append((patient, visit))
+    ScarAssessment.objects.bulk_create(assessments, batch_size=1000)
+    RegionFinding.objects.bulk_create(
+        (
+            RegionFinding(assessment=assessment, region=region, morphology=morphology, count=count)
+            for assessment, (_, visit) in zip(assessments, owners, strict=True)
+            for region, counts in visit.findings.items()
+            for morphology, count in counts.items()
+            if count
+        ),
+        batch_size=2000,
+    )
+    PatientReportedOutcome.objects.bulk_create(
+        (
+            PatientReportedOutcome(
+                patient=patient,
+                instrument=pga,
+                visit_date=visit.visit_date,
+                answers={"bother": visit.bother},
+                score=Decimal(visit.bother),
+                source=ReportSource.CLINIC,
+                recorded_by=physician,
+                recorded_at=now,
+            )
+            for patient, visit in owners
+        ),
+        batch_size=2000,
+    )
+    return len(assessments)
+
+
 def _patients(
     clinic: Clinic,
     count: int,
@@ -326,6 +486,7 @@ def _patients(
     for start in range(0, count, batch):
         new_patients: list[Patient] = []
         plans: list[tuple[dict[str, object], bool, list[str]]] = []
+        assessment_plans: list[list[DemoVisit]] = []
         for i in range(start, min(start + batch, count)):
             # Every patient's values come from the random stream in order, whether or not it
             # is created now, so a second run makes the same patients and skips them.
@@ -375,6 +536,8 @@ def _patients(
                 registered_by=users["frontdesk"] if clinic.code == "ISB" else nurse,
             )
             new_patients.append(patient)
+            visits = _assessment_plan(rng, today)
+            assessment_plans.append(visits)
             plans.append((history, second_version, consent_kinds))
         if not new_patients:
             continue
@@ -433,6 +596,9 @@ def _patients(
                     )
                 )
         SignedConsent.objects.bulk_create(consents, batch_size=1000)
+        report.assessments += _create_assessments(
+            new_patients, assessment_plans, users["physician"] if clinic.code == "ISB" else nurse
+        )
         report.patients += len(new_patients)
         report.histories += len(histories)
         report.consents += len(consents)

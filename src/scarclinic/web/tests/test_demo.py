@@ -81,3 +81,20 @@ def test_the_portal_patient_opens_their_own_record() -> None:
     patient = Patient.objects.get(portal_user__username="patient")
     assert patient.mrn == "ISB-000001"
     assert patient.portal_user is not None and patient.portal_user.first_name == patient.given_name
+
+
+def test_demo_assessment_scores_agree_with_their_region_counts() -> None:
+    from scarclinic.assessments.models import ScarAssessment
+    from scarclinic.assessments.selectors import findings_grid
+    from scarclinic.clinical.scales import scores_from_findings
+
+    seed_demo(patients=80, seed=4)
+    assessments = list(ScarAssessment.objects.prefetch_related("findings"))
+    assert len(assessments) > 20
+    for assessment in assessments:
+        scores = scores_from_findings(findings_grid(assessment), float(assessment.keloid_area_cm2))
+        assert (scores.goodman_baron, scores.ecca) == (
+            assessment.goodman_baron_score,
+            assessment.ecca_score,
+        )
+        assert assessment.status == "signed" and assessment.qualitative_grade in (1, 2, 3, 4)

@@ -26,7 +26,8 @@ class Command(BaseCommand):
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"Demo data: {report.patients} patients, {report.histories} history versions, "
-            f"{report.consents} consents, {report.users} users created in {elapsed:.1f} s "
+            f"{report.consents} consents, {report.assessments} assessments, {report.users} users "
+            f"created in {elapsed:.1f} s "
             "(existing records kept)."
         )
         self.stdout.write(
