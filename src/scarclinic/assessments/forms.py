@@ -23,13 +23,22 @@ class FindingsGridMixin(forms.Form):
         initial = initial or {}
         for region in FacialRegion:
             for morphology in Morphology:
+                label = f"{region.label}: {morphology.label}"
                 field = forms.IntegerField(
                     min_value=0,
                     max_value=500,
                     required=False,
-                    label=f"{region.label}: {morphology.label}",
+                    label=label,
+                    # The grid shows region and type as row and column headers; a screen
+                    # reader gets both from the input's own name.
                     widget=forms.NumberInput(
-                        attrs={"inputmode": "numeric", "class": "cell", "min": 0, "max": 500}
+                        attrs={
+                            "inputmode": "numeric",
+                            "class": "cell",
+                            "min": 0,
+                            "max": 500,
+                            "aria-label": label,
+                        }
                     ),
                 )
                 name = cell_name(region.value, morphology.value)
