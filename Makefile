@@ -56,7 +56,7 @@ test-postgres: $(STAMP)
 	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -m "not e2e" -n 2 -q
 
 test-e2e: $(STAMP) chromium var
-	DATABASE_URL=sqlite:///var/test-e2e.sqlite3 CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest -m e2e -q -p no:xdist
+	DATABASE_URL=sqlite:///var/e2e.sqlite3 SQLITE_TEST_FILE=var/test-e2e.sqlite3 CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest -m e2e -q -p no:xdist
 
 test: lint typecheck migrations-check test-sqlite test-postgres test-e2e
 

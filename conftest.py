@@ -61,3 +61,9 @@ def _audit_triggers_lifted_for_the_flush(request: pytest.FixtureRequest) -> Iter
     _run_sql(drop + create)  # idempotent: a previous flush left them dropped
     yield
     _run_sql(drop)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Photos written by a test land in the test's own folder, never in var/media.
+    settings.MEDIA_ROOT = tmp_path / "media"

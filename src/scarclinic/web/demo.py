@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from scarclinic.accounts.models import Clinic, Membership, User
 from scarclinic.accounts.roles import Role
+from scarclinic.assessments.demo_photos import seed_demo_photos
 from scarclinic.assessments.models import (
     AssessmentStatus,
     Instrument,
@@ -191,6 +192,7 @@ def signature_png(rng: random.Random) -> str:
 @dataclass
 class SeedReport:
     clinics: int = 0
+    photo_sets: int = 0
     assessments: int = 0
     users: int = 0
     templates: int = 0
@@ -621,6 +623,12 @@ def seed_demo(*, patients: int, seed: int) -> SeedReport:
         users,
         versions[clinics["LHE"].pk],
         report,
+    )
+    report.photo_sets = seed_demo_photos(
+        patients=list(Patient.objects.filter(clinic=clinics["ISB"]).order_by("mrn")[:12]),
+        taken_by=users["nurse"],
+        rng=random.Random(seed + 2),
+        count=12,
     )
     portal_patient = Patient.objects.filter(clinic=clinics["ISB"], mrn="ISB-000001").first()
     if portal_patient is not None and portal_patient.portal_user_id is None:

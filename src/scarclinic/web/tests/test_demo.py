@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.db import transaction
 
 from scarclinic.accounts.models import Membership, User
 from scarclinic.patients.models import MedicalHistoryVersion, Patient, SignedConsent
@@ -30,23 +31,20 @@ def test_seeding_twice_creates_nothing_the_second_time() -> None:
 
 
 def test_the_same_seed_gives_the_same_patients() -> None:
-    seed_demo(patients=20, seed=5)
-    names = list(
-        Patient.objects.order_by("mrn").values_list(
-            "mrn", "given_name", "family_name", "date_of_birth"
-        )
-    )
-    Patient.objects.update(current_history=None)
-    SignedConsent.objects.all().delete()
-    MedicalHistoryVersion.objects.all().delete()
-    Patient.objects.all().delete()
-    seed_demo(patients=20, seed=5)
-    again = list(
-        Patient.objects.order_by("mrn").values_list(
-            "mrn", "given_name", "family_name", "date_of_birth"
-        )
-    )
-    assert names == again
+    def run() -> list[tuple[object, ...]]:
+        with transaction.atomic():
+            seed_demo(patients=20, seed=5)
+            rows = list(
+                Patient.objects.order_by("mrn").values_list(
+                    "mrn", "given_name", "family_name", "date_of_birth", "phone"
+                )
+            )
+            transaction.set_rollback(True)
+        return rows
+
+    first = run()
+    assert len(first) == 20 and not Patient.objects.exists()
+    assert run() == first
 
 
 def test_growing_the_demo_adds_only_the_missing_patients() -> None:

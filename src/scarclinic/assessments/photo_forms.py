@@ -1,0 +1,104 @@
+"""Forms of the photo pages: they parse; the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from scarclinic.assessments.models import PhotoUse, PhotoView, ScarAssessment
+from scarclinic.assessments.models.assessment import REGION_CHOICES
+from scarclinic.assessments.photo_services import MAX_DISTANCE_CM
+from scarclinic.patients.models import SignedConsent
+
+LIGHTING_SUGGESTIONS = (
+    "Standardised ring light",
+    "Cross-polarised",
+    "Side lighting (raking light)",
+    "Daylight, window",
+    "Overhead clinic light",
+)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class AssessmentChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.visit_date:%Y-%m-%d}"
+
+
+class PhotoSetForm(forms.Form):
+    visit_date = forms.DateField(widget=DateInput, label="Visit date")
+    lighting = forms.CharField(
+        max_length=100,
+        required=False,
+        help_text="Use the same lighting at every visit, or comparisons show the light.",
+        widget=forms.TextInput(attrs={"list": "lighting-suggestions", "autocomplete": "off"}),
+    )
+    distance_cm = forms.IntegerField(
+        label="Camera distance (cm)",
+        required=False,
+        min_value=1,
+        max_value=MAX_DISTANCE_CM,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    camera = forms.CharField(max_length=100, required=False, help_text="Camera or phone model.")
+    assessment = AssessmentChoiceField(
+        queryset=ScarAssessment.objects.none(),
+        required=False,
+        label="Assessment of this visit",
+        empty_label="None",
+    )
+
+    def __init__(self, *args: Any, patient_id: int, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"visit_date": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        field = self.fields["assessment"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = ScarAssessment.objects.filter(patient_id=patient_id).order_by(
+            "-visit_date", "-id"
+        )
+        self.fields["visit_date"].widget.attrs["max"] = timezone.localdate().isoformat()
+
+
+class PhotoUploadForm(forms.Form):
+    view = forms.ChoiceField(choices=PhotoView.choices, widget=forms.HiddenInput)
+    region = forms.ChoiceField(
+        choices=[("", "—"), *REGION_CHOICES], required=False, label="Region (close-ups)"
+    )
+    # A plain file field: the service checks what the bytes are; the name and the type the
+    # browser claims are never trusted.
+    image = forms.FileField(
+        label="Photo",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
+
+
+class PhotoConsentGrantForm(forms.Form):
+    use = forms.ChoiceField(choices=PhotoUse.choices, widget=forms.HiddenInput)
+    signed_consent = forms.ModelChoiceField(
+        queryset=SignedConsent.objects.none(),
+        required=False,
+        label="Signed consent form (optional)",
+        empty_label="Recorded verbally / on paper",
+    )
+
+    def __init__(self, *args: Any, patient_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["signed_consent"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = SignedConsent.objects.filter(
+            patient_id=patient_id, withdrawn_at__isnull=True
+        )
+
+
+class ComparisonForm(forms.Form):
+    view = forms.ChoiceField(
+        choices=[(v, label) for v, label in PhotoView.choices if v != PhotoView.CLOSE_UP],
+        required=False,
+    )
+    before = forms.IntegerField(required=False, min_value=1)
+    after = forms.IntegerField(required=False, min_value=1)
