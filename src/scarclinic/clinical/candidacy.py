@@ -212,13 +212,14 @@ class RuleSet:
         if unknown_rules:
             raise ValueError(f"Unknown rule ids: {sorted(unknown_rules)}")
         by_name = {t.name: t for t in self.thresholds}
+        normalised: dict[str, float] = {}
         for name, value in self.overrides.items():
             if name not in by_name:
                 raise ValueError(f"Unknown threshold: {name}")
             by_name[name].check(value)
-        object.__setattr__(
-            self, "overrides", MappingProxyType(dict(sorted(self.overrides.items())))
-        )
+            # 5 and 5.0 are the same setting: one spelling, so the derived version is the same.
+            normalised[name] = int(value) if by_name[name].whole else float(value)
+        object.__setattr__(self, "overrides", MappingProxyType(dict(sorted(normalised.items()))))
         if not self.version:
             object.__setattr__(self, "version", self._derived_version())
 

@@ -16,8 +16,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Literal
 
-NO_EVIDENCE_ENTRY = "No evidence entry in CLINICAL.md: no published result to quote."
-NOT_IN_CLINICAL_MD = "Not given in CLINICAL.md: clinic-configurable, unverified."
+NO_EVIDENCE_ENTRY = "No evidence entry in the clinical reference: no published result to quote."
+NOT_IN_CLINICAL_MD = "Not given in the clinical reference: clinic-configurable, unverified."
 # Risk texts without a source are general descriptions for the clinic's medical director to
 # review; they carry no figures.
 GENERAL_RISK = None
@@ -296,7 +296,7 @@ class SessionPlan:
                 f", every {_span_text(self.interval_min, self.interval_max)} {self.interval_unit}"
             )
         if not self.verified:
-            text += " (placeholder set by the clinic; not in CLINICAL.md)"
+            text += " (placeholder set by the clinic; not in the clinical reference)"
         return text
 
 
@@ -321,7 +321,7 @@ class DowntimeRange:
     @property
     def describe(self) -> str:
         if self.min_days is None or self.max_days is None:
-            return "Downtime not given in CLINICAL.md: set by the clinic."
+            return "Downtime not given in the clinical reference: set by the clinic."
         return f"{_span_text(self.min_days, self.max_days)} days"
 
 
@@ -372,12 +372,12 @@ class ModalityInfo:
         )
 
 
-_NO_SKIN_TYPE_RULE = "No skin-type rule in CLINICAL.md."
+_NO_SKIN_TYPE_RULE = "No skin-type rule in the clinical reference."
 _PIH_FITZPATRICK = (
     "Fitzpatrick IV-VI: higher risk of post-inflammatory hyperpigmentation; caution, "
     "priming and strict photoprotection (CLINICAL.md 8)."
 )
-_NOT_COVERED_REGULATION = "Not covered in CLINICAL.md; follow local regulation."
+_NOT_COVERED_REGULATION = "Not covered in the clinical reference; follow local regulation."
 _CELL_REGULATION = (
     "Investigational in most jurisdictions. In the US, enzymatically isolated SVF and "
     "culture-expanded cells are more than minimally manipulated and need an IND (21 CFR 1271; "

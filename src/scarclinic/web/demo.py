@@ -43,6 +43,7 @@ from scarclinic.patients.models import (
     TemplateStatus,
 )
 from scarclinic.patients.search import normalise_name, phone_digits
+from scarclinic.treatments.demo import seed_demo_consultation
 from scarclinic.web.demo_consent_texts import COMMON_TAIL, CONSENT_TEXTS
 
 DEMO_PASSWORD = "scarclinic-demo"
@@ -624,6 +625,8 @@ def seed_demo(*, patients: int, seed: int) -> SeedReport:
         versions[clinics["LHE"].pk],
         report,
     )
+    for clinic in clinics.values():
+        seed_demo_consultation(clinic=clinic, director=users["director"])
     report.photo_sets = seed_demo_photos(
         patients=list(Patient.objects.filter(clinic=clinics["ISB"]).order_by("mrn")[:12]),
         taken_by=users["nurse"],

@@ -193,7 +193,7 @@ def test_microneedling_with_prp_shows_its_meta_analysis_as_the_best_evidence() -
 def test_a_treatment_without_an_evidence_entry_says_so() -> None:
     subcision = single(options_for(ROLLING), M.SUBCISION)
     assert subcision.evidence == () and subcision.evidence_is_weak
-    assert "No evidence entry in CLINICAL.md" in subcision.evidence_wording
+    assert "No evidence entry in the clinical reference" in subcision.evidence_wording
     assert "No evidence entry" in subcision.expected_result
 
 

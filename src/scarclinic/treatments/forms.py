@@ -1,0 +1,155 @@
+"""Forms of the consultation pages. They parse; the services validate and save."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from scarclinic.clinical.candidacy import DEFAULT_RULES, RuleSet, Threshold
+from scarclinic.clinical.evidence import Modality
+from scarclinic.treatments.models import ConsultationLabs
+
+# Plain-words labels for the thresholds of the default rules.
+THRESHOLD_LABELS: dict[str, str] = {
+    "isotretinoin_months": "Months to wait after the last isotretinoin dose (ablative laser)",
+    "platelet_min_10e9_per_l": "Lowest platelet count for PRP",
+    "haemoglobin_min_g_dl": "Lowest haemoglobin for PRP",
+    "fitzpatrick_caution_from": "Pigmentation caution from Fitzpatrick type",
+    "pmma_collagen_age_over": "PMMA-collagen filler: patient older than",
+    "cell_therapy_min_grade": "Cell therapy: lowest Goodman & Baron grade of a candidate",
+}
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def apply_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's field errors on the form's fields, the rest at the top."""
+    for field, messages in error.message_dict.items():
+        for message in messages:
+            if field in form.fields:
+                form.add_error(field, message)
+            else:
+                form.add_error(None, message)
+
+
+def threshold_label(threshold: Threshold) -> str:
+    return THRESHOLD_LABELS.get(threshold.name, threshold.name.replace("_", " ").capitalize())
+
+
+class ThresholdsForm(forms.Form):
+    """One field per threshold, filled with the value in force; blank resets to the default."""
+
+    reason = forms.CharField(
+        label="Reason for the change", max_length=500, required=False, widget=forms.TextInput()
+    )
+
+    def __init__(self, *args: Any, rule_set: RuleSet = DEFAULT_RULES, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for t in rule_set.thresholds:
+            help_text = (
+                f"{t.unit}; default {t.default:g}, allowed {t.minimum:g} to {t.maximum:g}. "
+                f"Source: {t.source}"
+            )
+            field: forms.Field
+            if t.whole:
+                field = forms.IntegerField(label=threshold_label(t), required=False)
+            else:
+                field = forms.FloatField(label=threshold_label(t), required=False)
+            field.help_text = help_text
+            field.initial = rule_set.threshold(t.name)
+            field.widget.attrs.update({"step": "1" if t.whole else "any", "inputmode": "decimal"})
+            self.fields[t.name] = field
+        self.order_fields([t.name for t in rule_set.thresholds] + ["reason"])
+        self.threshold_names = [t.name for t in rule_set.thresholds]
+
+    def changes(self, rule_set: RuleSet) -> dict[str, float | None]:
+        """The thresholds whose value differs from the one in force (None: back to default)."""
+        changed: dict[str, float | None] = {}
+        for name in self.threshold_names:
+            value = self.cleaned_data.get(name)
+            if value is None:
+                if name in rule_set.overrides:
+                    changed[name] = None
+            elif value != rule_set.threshold(name):
+                changed[name] = value
+        return changed
+
+
+class RuleSwitchForm(forms.Form):
+    rule_id = forms.CharField(max_length=100)
+    switch = forms.ChoiceField(choices=[("off", "Switch off"), ("on", "Switch on")])
+    reason = forms.CharField(max_length=500, required=False)
+
+
+class PriceForm(forms.Form):
+    modality = forms.ChoiceField(
+        label="Treatment",
+        choices=[("", "Choose a treatment")] + [(m.value, m.label) for m in Modality],
+    )
+    price_per_session = forms.CharField(
+        label="Price per session",
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text="For example 15000",
+    )
+    currency = forms.CharField(max_length=3, initial="PKR")
+    effective_from = forms.DateField(label="Applies from", widget=DateInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["effective_from"].initial = timezone.localdate()
+
+
+class LabsForm(forms.ModelForm):  # type: ignore[type-arg]
+    expects_gradual_results = forms.TypedChoiceField(
+        label=ConsultationLabs._meta.get_field("expects_gradual_results").verbose_name,
+        choices=[("", "Not asked yet"), ("yes", "Yes"), ("no", "No")],
+        coerce=lambda v: v == "yes",
+        empty_value=None,
+        required=False,
+    )
+
+    class Meta:
+        model = ConsultationLabs
+        fields = [
+            "platelet_count_10e9_per_l",
+            "haemoglobin_g_dl",
+            "measured_on",
+            "smoker",
+            "expects_gradual_results",
+        ]
+        widgets = {"measured_on": DateInput()}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["measured_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+        if self.instance.pk and self.instance.expects_gradual_results is not None:
+            self.initial["expects_gradual_results"] = (
+                "yes" if self.instance.expects_gradual_results else "no"
+            )
+
+
+class DecisionForm(forms.Form):
+    # A CharField shown as radio buttons: an option that is no longer offered gets the
+    # service's message saying why (deferred until ...), not a bare "invalid choice".
+    chosen = forms.CharField(label="Option chosen", max_length=200, widget=forms.RadioSelect)
+    questions = forms.CharField(
+        label="Questions the patient asked",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="In the patient's words where possible, with the answers given.",
+    )
+    # What the page showed (Consultation.fingerprint), rendered by the template.
+    fingerprint = forms.CharField(max_length=64, required=False)
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        widget = self.fields["chosen"].widget
+        assert isinstance(widget, forms.RadioSelect)
+        widget.choices = choices
