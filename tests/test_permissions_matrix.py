@@ -413,6 +413,8 @@ def world(cast: Cast, settings: Any, tmp_path: Any) -> World:
         "clinic_b": cast.clinic_b.pk,
         "nurse_user": cast.nurse.pk,
         "outsider_user": cast.outsider.pk,
+        # A new account not yet in any clinic: what an administrator adds to their clinic.
+        "newcomer_user": User.objects.create_user(username="newcomer", password="x" * 12).pk,
         "nurse_membership": Membership.objects.get(user=cast.nurse).pk,
         "outsider_membership": Membership.objects.get(user=cast.outsider).pk,
         "ct_patient": ContentType.objects.get_for_model(Patient).pk,
@@ -534,7 +536,7 @@ BODIES: dict[str, Callable[[World], dict[str, Any]]] = {
         "item__bother": "6",
     },
     "POST /admin/accounts/membership/add/": lambda w: {
-        "user": w.ids["outsider_user"],
+        "user": w.ids["newcomer_user"],
         "clinic": w.ids["clinic_a"],
         "role": "nurse",
         "is_active": "on",
@@ -781,14 +783,6 @@ def test_a_portal_sign_in_without_a_linked_record_gets_404(world: World, client:
     assert client.get("/api/v1/portal/me").status_code == 404
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: accounts/admin.py MembershipAdmin (via admin_site.RoleAdmin) offers every clinic "
-        "in the add/change form, so an administrator of clinic A can make anyone (themselves "
-        "included) a member of clinic B and so see its patients"
-    ),
-)
 def test_an_administrator_of_clinic_a_cannot_grant_a_membership_at_clinic_b(
     world: World, client: Client
 ) -> None:
@@ -806,13 +800,6 @@ def test_an_administrator_of_clinic_a_cannot_grant_a_membership_at_clinic_b(
     assert not Membership.objects.filter(user=world.cast.admin, clinic=world.cast.clinic_b).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: patients/admin.py ConsentTemplateAdmin (via RoleAdmin) offers every clinic in "
-        "its form, so clinic A's administrator can create consent templates at clinic B"
-    ),
-)
 def test_an_administrator_of_clinic_a_cannot_create_a_consent_template_at_clinic_b(
     world: World, client: Client
 ) -> None:
@@ -823,3 +810,24 @@ def test_an_administrator_of_clinic_a_cannot_create_a_consent_template_at_clinic
     )
     assert response.status_code in {200, 403, 404}
     assert not ConsentTemplate.objects.filter(clinic=world.cast.clinic_b, procedure_type="laser")
+
+
+def test_an_administrator_cannot_pick_staff_of_another_clinic_for_a_membership(
+    world: World, client: Client
+) -> None:
+    # Another clinic's staff list (and its portal patients' logins) is not theirs to see.
+    client.force_login(world.cast.admin)
+    response = client.post(
+        "/admin/accounts/membership/add/",
+        {
+            "user": world.cast.outsider.pk,
+            "clinic": world.cast.clinic_a.pk,
+            "role": "nurse",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not Membership.objects.filter(
+        user=world.cast.outsider, clinic=world.cast.clinic_a
+    ).exists()

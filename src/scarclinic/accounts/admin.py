@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.admin import UserAdmin
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from scarclinic.accounts.access import clinic_ids_with
@@ -23,6 +23,15 @@ class MembershipAdmin(RoleAdmin):
     list_filter = ["role", "is_active", "clinic"]
     search_fields = ["user__username"]
     change_perm = Perm.ADMIN_SITE
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "user":
+            # Staff of the admin's own clinics, or accounts not yet in any clinic.
+            clinics = clinic_ids_with(request.user, Perm.ADMIN_SITE)
+            kwargs["queryset"] = User.objects.filter(
+                Q(memberships__clinic_id__in=clinics) | Q(memberships__isnull=True)
+            ).distinct()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ClinicUserAdmin(RoleAdmin, UserAdmin):  # type: ignore[type-arg]

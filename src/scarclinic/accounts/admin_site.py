@@ -9,6 +9,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from scarclinic.accounts.access import clinic_ids_with, has_perm_anywhere
+from scarclinic.accounts.models import Clinic
 from scarclinic.accounts.roles import Perm
 from scarclinic.audit.models import AuditAction
 from scarclinic.audit.services import audit_record
@@ -59,6 +60,18 @@ class RoleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # clinical and configuration records are retired, never deleted
 
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # A clinic, or a record that belongs to one, can only be chosen among the clinics
+        # where the user holds this admin's permission: no reaching into another clinic.
+        related = db_field.related_model
+        scope = self.change_perm or self.view_perm
+        clinics = self._clinic_ids(request, scope)
+        if related is Clinic:
+            kwargs["queryset"] = Clinic.objects.filter(pk__in=clinics)
+        elif any(f.name == "clinic" for f in related._meta.get_fields()):
+            kwargs["queryset"] = related._default_manager.filter(clinic_id__in=clinics)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def _audit(self, action: str, obj: Model | None, detail: dict[str, Any]) -> None:
         patient_id = None
         if obj is not None and self.patient_path:
@@ -72,7 +85,8 @@ class RoleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         )
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        self._audit(AuditAction.LIST, None, {})
+        if self.has_view_or_change_permission(request):  # a refused visit reads nothing
+            self._audit(AuditAction.LIST, None, {})
         return super().changelist_view(request, extra_context)
 
     def change_view(

@@ -31,6 +31,7 @@ from scarclinic.clinical.morphology import FacialRegion, Morphology, Qualitative
 from scarclinic.clinical.pro import score_answers
 from scarclinic.clinical.scales import ScaleScores, scores_from_findings
 from scarclinic.patients.models import Patient
+from scarclinic.validation import refuse_control_characters
 
 Findings = Mapping[str, Mapping[str, int]]
 MAX_COUNT_PER_CELL = 500  # more than any face holds: a typo guard, not a clinical limit
@@ -149,6 +150,7 @@ def assessment_save(
                 {"assessment": "A signed assessment cannot change: add an addendum instead."}
             )
     _validate_visit(patient, visit_date)
+    refuse_control_characters({"texture_notes": texture_notes})
     cleaned = clean_findings(findings)
     area = _area(keloid_area_cm2)
     scores = compute_scores(cleaned, area, hypertrophic_over_two_years)
@@ -238,6 +240,7 @@ def assessment_add_addendum(
         )
     if not note.strip():
         raise ValidationError({"note": "Say what the addendum corrects or adds."})
+    refuse_control_characters({"note": note})
     addendum = AssessmentAddendum(
         assessment=locked,
         written_by=by,

@@ -126,15 +126,16 @@ def list_history(request: HttpRequest, patient_id: int) -> list[MedicalHistoryVe
 def record_history(
     request: HttpRequest, patient_id: int, body: HistoryIn
 ) -> Status[MedicalHistoryVersion]:
-    """Add a new version of the medical history (the whole history, not a patch)."""
+    """Add a new version of the medical history; fields left out carry over from the current one."""
     _need(request, Perm.HISTORY_EDIT)
     patient = selectors.patient_for_user(
         user=request.user, patient_id=patient_id, perm=Perm.HISTORY_EDIT, audit=False
     )
-    data = body.dict()
-    change_note = data.pop("change_note")
-    data["acne_severity"] = str(data["acne_severity"])
-    data["isotretinoin"] = str(data["isotretinoin"])
+    data = body.dict(exclude_unset=True)  # left out = carried over from the current version
+    change_note = data.pop("change_note", "")
+    for choice in ("acne_severity", "isotretinoin"):
+        if choice in data:
+            data[choice] = str(data[choice])
     version = services.history_record(
         patient=patient, by=_user(request), change_note=change_note, **data
     )

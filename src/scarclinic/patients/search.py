@@ -9,6 +9,8 @@ from datetime import date, datetime
 
 from django.conf import settings
 
+from scarclinic.validation import strip_control_characters
+
 
 def normalise_name(text: str) -> str:
     """Case- and accent-insensitive form of a name: 'Zoë  Ahmed' -> 'zoe ahmed'."""
@@ -53,7 +55,7 @@ class PatientQuery:
 
 
 def parse_query(raw: str) -> PatientQuery:
-    text = raw.strip()
+    text = strip_control_characters(raw).strip()
     if not text:
         return PatientQuery()
     for fmt in _DATE_FORMATS:

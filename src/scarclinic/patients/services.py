@@ -29,6 +29,7 @@ from scarclinic.patients.models import (
     TemplateStatus,
 )
 from scarclinic.patients.search import normalise_name, phone_digits
+from scarclinic.validation import refuse_control_characters
 
 DEMOGRAPHIC_FIELDS = (
     "mrn",
@@ -51,6 +52,7 @@ def _require(user: User, clinic_id: int, perm: Perm) -> None:
 
 
 def _validate_demographics(*, clinic: Clinic, data: dict[str, Any], exclude_id: int | None) -> None:
+    refuse_control_characters(data)
     errors: dict[str, str] = {}
     for required in ("mrn", "given_name", "family_name", "date_of_birth"):
         if not str(data.get(required) or "").strip():
@@ -154,6 +156,7 @@ def history_record(
         {f: getattr(current, f) for f in MedicalHistoryVersion.CLINICAL_FIELDS} if current else {}
     )
     values |= fields
+    refuse_control_characters({**fields, "change_note": change_note})
     if isinstance(values.get("allergies"), str):
         values["allergies"] = [a.strip() for a in values["allergies"].split(",") if a.strip()]
     version = MedicalHistoryVersion(
@@ -215,6 +218,7 @@ def consent_sign(
 ) -> SignedConsent:
     """Record a patient's signature on the exact wording of an in-use template version."""
     _require(by, patient.clinic_id, Perm.CONSENT_RECORD)
+    refuse_control_characters({"signer_name": signer_name, "typed_name": typed_name})
     errors: dict[str, str] = {}
     version = ConsentTemplateVersion.objects.select_related("template").get(pk=template_version.pk)
     if version.template.clinic_id != patient.clinic_id:
@@ -285,6 +289,7 @@ def consent_withdraw(*, consent: SignedConsent, by: User, reason: str) -> Signed
         raise ValidationError({"consent": "This consent was already withdrawn."})
     if not reason.strip():
         raise ValidationError({"reason": "Say why, or record 'patient's wish'."})
+    refuse_control_characters({"reason": reason})
     locked.withdrawn_at = timezone.now()
     locked.withdrawn_by = by
     locked.withdrawal_reason = reason.strip()
