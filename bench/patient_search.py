@@ -20,7 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scarclinic.config.settings")
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{Path(__file__).resolve().parents[1] / 'var' / 'bench.sqlite3'}")
+os.environ.setdefault(
+    "DATABASE_URL", f"sqlite:///{Path(__file__).resolve().parents[1] / 'var' / 'bench.sqlite3'}"
+)
 
 import django  # noqa: E402
 
@@ -49,7 +51,9 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
     call_command("seed_demo", patients=args.patients, seed=1, verbosity=0)
-    print(f"database: {connection.vendor}; seed_demo to {args.patients} patients: {time.perf_counter() - started:.1f} s")
+    print(
+        f"database: {connection.vendor}; seed_demo to {args.patients} patients: {time.perf_counter() - started:.1f} s"
+    )
 
     clinic = Clinic.objects.get(code="ISB")
     user = User.objects.get(username="physician")
@@ -62,7 +66,9 @@ def main() -> None:
         "birth date": sample.date_of_birth.isoformat(),
         "typo: prefix miss, trigram": sample.family_name[:-1] + "qx" + " " + sample.given_name,
     }
-    print(f"\n{'query':24} {'results':>7} {'app p50 ms':>11} {'app p95 ms':>11} {'sql p50 ms':>11} {'ratio':>6}")
+    print(
+        f"\n{'query':24} {'results':>7} {'app p50 ms':>11} {'app p95 ms':>11} {'sql p50 ms':>11} {'ratio':>6}"
+    )
     for label, text in queries.items():
         app: list[float] = []
         bare: list[float] = []
@@ -76,13 +82,17 @@ def main() -> None:
             list(_apply_query(base, parse_query(text))[:50])
             bare.append((time.perf_counter() - t0) * 1000)
         p50_app, p50_sql = statistics.median(app), statistics.median(bare)
-        print(f"{label:24} {results:7d} {p50_app:11.2f} {percentile(app, 0.95):11.2f} {p50_sql:11.2f} {p50_app / p50_sql:6.1f}")
+        print(
+            f"{label:24} {results:7d} {p50_app:11.2f} {percentile(app, 0.95):11.2f} {p50_sql:11.2f} {p50_app / p50_sql:6.1f}"
+        )
     if connection.vendor == "postgresql":
         print("\nPostgreSQL plans:")
         for label, text in queries.items():
             qs = _apply_query(Patient.objects.filter(clinic_id=clinic.pk), parse_query(text))[:50]
             plan = qs.explain()
-            index_lines = [line.strip() for line in plan.splitlines() if "Index" in line or "Seq Scan" in line]
+            index_lines = [
+                line.strip() for line in plan.splitlines() if "Index" in line or "Seq Scan" in line
+            ]
             print(f"  {label}: {index_lines[0] if index_lines else plan.splitlines()[0]}")
 
 
