@@ -82,3 +82,12 @@ def requires(perm: Perm) -> Callable[[F], F]:
         return login_required(wrapped)  # type: ignore[return-value]
 
     return decorator
+
+
+def api_user(request: HttpRequest, *perms: Perm) -> User:
+    """The signed-in user of an API call, if their role grants any of ``perms`` in at least
+    one clinic (object access is then checked by the selector). No perms: just the user."""
+    user = request.user
+    if not isinstance(user, User) or (perms and not any(has_perm_anywhere(user, p) for p in perms)):
+        raise PermissionDenied
+    return user

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from scarclinic.accounts.access import clinic_ids_with, has_perm_anywhere
-from scarclinic.accounts.models import User
+from scarclinic.accounts.access import api_user, clinic_ids_with
 from scarclinic.accounts.roles import Perm
 from scarclinic.assessments import selectors, services
 from scarclinic.assessments.models import Instrument, PatientReportedOutcome, ScarAssessment
@@ -28,13 +27,6 @@ from scarclinic.patients.selectors import patient_for_user
 router = Router(tags=["assessments"])
 
 
-def _need(request: HttpRequest, perm: Perm) -> User:
-    if not has_perm_anywhere(request.user, perm):
-        raise PermissionDenied
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _out(assessment: ScarAssessment) -> dict[str, Any]:
     return {
         **{f: getattr(assessment, f) for f in AssessmentOut.model_fields if hasattr(assessment, f)},
@@ -46,7 +38,7 @@ def _out(assessment: ScarAssessment) -> dict[str, Any]:
 @router.post("/score", response=ScoreOut, summary="Compute scores without saving")
 def score(request: HttpRequest, body: ScoreIn) -> dict[str, Any]:
     """Goodman & Baron and ECCA for a set of region findings (nothing is stored)."""
-    _need(request, Perm.ASSESSMENT_VIEW)
+    api_user(request, Perm.ASSESSMENT_VIEW)
     scores = services.compute_scores(
         services.clean_findings(body.findings),
         body.keloid_area_cm2,
@@ -64,7 +56,7 @@ def score(request: HttpRequest, body: ScoreIn) -> dict[str, Any]:
     "/patient/{int:patient_id}", response=list[AssessmentOut], summary="A patient's assessments"
 )
 def list_assessments(request: HttpRequest, patient_id: int) -> list[dict[str, Any]]:
-    user = _need(request, Perm.ASSESSMENT_VIEW)
+    user = api_user(request, Perm.ASSESSMENT_VIEW)
     patient = patient_for_user(user=user, patient_id=patient_id, perm=Perm.ASSESSMENT_VIEW)
     assessments = (
         ScarAssessment.objects.filter(patient=patient)
@@ -80,7 +72,7 @@ def list_assessments(request: HttpRequest, patient_id: int) -> list[dict[str, An
 def create_assessment(
     request: HttpRequest, patient_id: int, body: AssessmentIn
 ) -> Status[dict[str, Any]]:
-    user = _need(request, Perm.ASSESSMENT_RECORD)
+    user = api_user(request, Perm.ASSESSMENT_RECORD)
     patient = patient_for_user(
         user=user, patient_id=patient_id, perm=Perm.ASSESSMENT_RECORD, audit=False
     )
@@ -91,13 +83,13 @@ def create_assessment(
 
 @router.get("/{int:assessment_id}", response=AssessmentOut, summary="An assessment")
 def get_assessment(request: HttpRequest, assessment_id: int) -> dict[str, Any]:
-    user = _need(request, Perm.ASSESSMENT_VIEW)
+    user = api_user(request, Perm.ASSESSMENT_VIEW)
     return _out(selectors.assessment_for_user(user=user, pk=assessment_id))
 
 
 @router.post("/{int:assessment_id}/sign", response=AssessmentOut, summary="Sign a draft")
 def sign_assessment(request: HttpRequest, assessment_id: int) -> dict[str, Any]:
-    user = _need(request, Perm.ASSESSMENT_RECORD)
+    user = api_user(request, Perm.ASSESSMENT_RECORD)
     assessment = selectors.assessment_for_user(
         user=user, pk=assessment_id, perm=Perm.ASSESSMENT_RECORD
     )
@@ -111,7 +103,7 @@ def sign_assessment(request: HttpRequest, assessment_id: int) -> dict[str, Any]:
 def add_addendum(
     request: HttpRequest, assessment_id: int, body: AddendumIn
 ) -> Status[dict[str, Any]]:
-    user = _need(request, Perm.ASSESSMENT_RECORD)
+    user = api_user(request, Perm.ASSESSMENT_RECORD)
     assessment = selectors.assessment_for_user(
         user=user, pk=assessment_id, perm=Perm.ASSESSMENT_RECORD
     )
@@ -121,7 +113,7 @@ def add_addendum(
 
 @router.get("/instruments", response=list[InstrumentOut], summary="Questionnaires available")
 def list_instruments(request: HttpRequest) -> list[dict[str, Any]]:
-    user = _need(request, Perm.ASSESSMENT_VIEW)
+    user = api_user(request, Perm.ASSESSMENT_VIEW)
     seen: dict[int, Instrument] = {}
     for clinic_id in clinic_ids_with(user, Perm.ASSESSMENT_VIEW):
         for instrument in selectors.instruments_for(clinic_id=clinic_id):
@@ -141,7 +133,7 @@ def list_instruments(request: HttpRequest) -> list[dict[str, Any]]:
     summary="Patient-reported outcomes",
 )
 def list_pro(request: HttpRequest, patient_id: int) -> list[PatientReportedOutcome]:
-    user = _need(request, Perm.ASSESSMENT_VIEW)
+    user = api_user(request, Perm.ASSESSMENT_VIEW)
     patient = patient_for_user(user=user, patient_id=patient_id, perm=Perm.ASSESSMENT_VIEW)
     return list(
         PatientReportedOutcome.objects.filter(patient=patient)
@@ -156,7 +148,7 @@ def list_pro(request: HttpRequest, patient_id: int) -> list[PatientReportedOutco
 def record_pro(
     request: HttpRequest, patient_id: int, body: ProIn
 ) -> Status[PatientReportedOutcome]:
-    user = _need(request, Perm.PRO_RECORD)
+    user = api_user(request, Perm.PRO_RECORD)
     patient = patient_for_user(user=user, patient_id=patient_id, perm=Perm.PRO_RECORD, audit=False)
     instrument = Instrument.objects.filter(pk=body.instrument_id).first()
     if instrument is None:

@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
-from scarclinic.accounts.access import has_perm_anywhere
+from scarclinic.accounts.access import api_user
 from scarclinic.accounts.models import User
 from scarclinic.accounts.roles import Perm
 from scarclinic.assessments import photo_selectors as selectors
@@ -125,17 +125,6 @@ class ComparisonOut(Schema):
 # Helpers
 
 
-def _need(request: HttpRequest, *perms: Perm) -> None:
-    if not any(has_perm_anywhere(request.user, perm) for perm in perms):
-        raise PermissionDenied
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 def _name(user: User | None) -> str | None:
     return user.get_username() if user is not None else None
 
@@ -203,7 +192,7 @@ def _grant_out(grant: PhotoConsentGrant) -> dict[str, object]:
 )
 def list_sets(request: HttpRequest, patient_id: int) -> list[dict[str, object]]:
     """Newest visit first, each with its photos and the standard views it still lacks."""
-    _need(request, Perm.PHOTO_VIEW)
+    api_user(request, Perm.PHOTO_VIEW)
     chart = selectors.photo_chart(user=request.user, patient_id=patient_id)
     uses = [u.use for u in chart.uses if u.allowed]
     return [_set_out(summary, uses) for summary in chart.sets]
@@ -215,7 +204,7 @@ def list_sets(request: HttpRequest, patient_id: int) -> list[dict[str, object]]:
 def create_set(
     request: HttpRequest, patient_id: int, body: PhotoSetIn
 ) -> Status[dict[str, object]]:
-    _need(request, Perm.PHOTO_UPLOAD)
+    api_user(request, Perm.PHOTO_UPLOAD)
     patient = patient_for_user(
         user=request.user, patient_id=patient_id, perm=Perm.PHOTO_UPLOAD, audit=False
     )
@@ -226,7 +215,7 @@ def create_set(
             raise ValidationError({"assessment_id": "No such assessment of this patient."})
     photo_set = services.photo_set_create(
         patient=patient,
-        by=_user(request),
+        by=api_user(request),
         visit_date=body.visit_date,
         lighting=body.lighting,
         distance_cm=body.distance_cm,
@@ -239,7 +228,7 @@ def create_set(
 
 @router.get("/sets/{int:set_id}", response=PhotoSetOut, summary="A photo set")
 def get_set(request: HttpRequest, set_id: int) -> dict[str, object]:
-    _need(request, Perm.PHOTO_VIEW)
+    api_user(request, Perm.PHOTO_VIEW)
     photo_set = selectors.photo_set_for_user(user=request.user, set_id=set_id)
     summary = selectors.photo_set_summary(photo_set=photo_set)
     return _set_out(summary, selectors.allowed_uses(patient=photo_set.patient))
@@ -257,13 +246,13 @@ def upload_photo(
 ) -> Status[dict[str, object]]:
     """``view`` is one of frontal, left_45, right_45, left_90, right_90, close_up (with a
     ``region``). The file's name and content type are ignored: its bytes decide."""
-    _need(request, Perm.PHOTO_UPLOAD)
+    api_user(request, Perm.PHOTO_UPLOAD)
     photo_set = selectors.photo_set_for_user(
         user=request.user, set_id=set_id, perm=Perm.PHOTO_UPLOAD, audit=False
     )
     photo = services.photo_add(
         photo_set=photo_set,
-        by=_user(request),
+        by=api_user(request),
         view=view,
         region=region,
         upload=image.read(services.max_upload_bytes() + 1),
@@ -274,7 +263,7 @@ def upload_photo(
 
 @router.get("/{int:photo_id}", response=PhotoOut, summary="A photo's metadata")
 def get_photo(request: HttpRequest, photo_id: int) -> dict[str, object]:
-    _need(request, Perm.PHOTO_VIEW, Perm.PORTAL_OWN)
+    api_user(request, Perm.PHOTO_VIEW, Perm.PORTAL_OWN)
     photo = selectors.photo_for_user(user=request.user, photo_id=photo_id, variant="metadata")
     uses = selectors.allowed_uses(patient=photo.photo_set.patient)
     return _photo_out(photo, photo.photo_set, uses)
@@ -290,7 +279,7 @@ def download_photo(
     request: HttpRequest, photo_id: int, variant: Literal["image", "thumbnail"] = "image"
 ) -> FileResponse:
     """The stored JPEG (upright, no EXIF); ``variant=thumbnail`` for the small one."""
-    _need(request, Perm.PHOTO_VIEW, Perm.PORTAL_OWN)
+    api_user(request, Perm.PHOTO_VIEW, Perm.PORTAL_OWN)
     photo = selectors.photo_for_user(user=request.user, photo_id=photo_id, variant=variant)
     return photo_file_response(photo, variant)
 
@@ -303,7 +292,7 @@ def download_photo(
 def compare(
     request: HttpRequest, patient_id: int, params: Query[ComparisonParams]
 ) -> dict[str, object]:
-    _need(request, Perm.PHOTO_VIEW)
+    api_user(request, Perm.PHOTO_VIEW)
     patient = patient_for_user(user=request.user, patient_id=patient_id, perm=Perm.PHOTO_VIEW)
     comparison = selectors.photo_comparison(
         patient=patient,
@@ -337,7 +326,7 @@ def library(
     """Photos of your clinics that may be used for ``use``, newest visit first: for teaching
     and marketing only those of patients whose permission is in force, so a withdrawal
     removes them at once. Page with ``limit`` and ``offset``."""
-    _need(request, Perm.PHOTO_VIEW)
+    api_user(request, Perm.PHOTO_VIEW)
     photos = list(
         selectors.photos_for_use(user=request.user, use=use).select_related("uploaded_by")[
             params.offset : params.offset + params.limit
@@ -362,7 +351,7 @@ def library(
     summary="A patient's photo permissions, withdrawn ones included",
 )
 def list_consents(request: HttpRequest, patient_id: int) -> list[dict[str, object]]:
-    _need(request, Perm.PHOTO_VIEW)
+    api_user(request, Perm.PHOTO_VIEW)
     patient = patient_for_user(user=request.user, patient_id=patient_id, perm=Perm.PHOTO_VIEW)
     panel = selectors.photo_consent_panel(patient=patient)
     return [_grant_out(g) for g in panel.history]
@@ -376,7 +365,7 @@ def list_consents(request: HttpRequest, patient_id: int) -> list[dict[str, objec
 def grant_consent(
     request: HttpRequest, patient_id: int, body: PhotoConsentIn
 ) -> Status[dict[str, object]]:
-    _need(request, Perm.PHOTO_CONSENT_RECORD)
+    api_user(request, Perm.PHOTO_CONSENT_RECORD)
     patient = patient_for_user(
         user=request.user, patient_id=patient_id, perm=Perm.PHOTO_CONSENT_RECORD, audit=False
     )
@@ -386,7 +375,7 @@ def grant_consent(
         if signed is None:
             raise ValidationError({"signed_consent_id": "No such signed consent of this patient."})
     grant = services.photo_consent_grant(
-        patient=patient, use=body.use, by=_user(request), signed_consent=signed
+        patient=patient, use=body.use, by=api_user(request), signed_consent=signed
     )
     return Status(201, _grant_out(grant))
 
@@ -398,8 +387,8 @@ def grant_consent(
 )
 def withdraw_consent(request: HttpRequest, grant_id: int) -> dict[str, object]:
     """The clinical-record use is part of care and cannot be withdrawn (422)."""
-    _need(request, Perm.PHOTO_CONSENT_RECORD)
+    api_user(request, Perm.PHOTO_CONSENT_RECORD)
     grant = selectors.grant_for_user(
         user=request.user, grant_id=grant_id, perm=Perm.PHOTO_CONSENT_RECORD
     )
-    return _grant_out(services.photo_consent_withdraw(grant=grant, by=_user(request)))
+    return _grant_out(services.photo_consent_withdraw(grant=grant, by=api_user(request)))

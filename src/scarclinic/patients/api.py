@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
-from scarclinic.accounts.access import clinic_ids_with, has_perm_anywhere, memberships_of
+from scarclinic.accounts.access import api_user, clinic_ids_with, memberships_of
 from scarclinic.accounts.models import Clinic, User
 from scarclinic.accounts.roles import Perm, role_has
 from scarclinic.clinical.history import age_on, history_alerts
@@ -30,17 +30,6 @@ router = Router(tags=["patients"])
 portal_router = Router(tags=["portal"])
 
 
-def _need(request: HttpRequest, perm: Perm) -> None:
-    if not has_perm_anywhere(request.user, perm):
-        raise PermissionDenied
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 def _detail(patient: Patient) -> dict[str, object]:
     history = patient.current_history
     return {
@@ -60,7 +49,7 @@ class SearchParams(Schema):
 @router.get("", response=list[PatientOut], summary="Search patients")
 def list_patients(request: HttpRequest, params: Query[SearchParams]) -> list[Patient]:
     """Patients of one clinic matching a name, MRN, phone or date of birth."""
-    _need(request, Perm.PATIENT_VIEW)
+    api_user(request, Perm.PATIENT_VIEW)
     clinics = clinic_ids_with(request.user, Perm.PATIENT_VIEW)
     clinic_id = params.clinic_id if params.clinic_id is not None else clinics[0]
     if clinic_id not in clinics:
@@ -75,7 +64,7 @@ def list_patients(request: HttpRequest, params: Query[SearchParams]) -> list[Pat
 
 @router.post("", response={201: PatientDetailOut}, summary="Register a patient")
 def register_patient(request: HttpRequest, body: PatientIn) -> Status[dict[str, object]]:
-    _need(request, Perm.PATIENT_REGISTER)
+    api_user(request, Perm.PATIENT_REGISTER)
     clinics = clinic_ids_with(request.user, Perm.PATIENT_REGISTER)
     if body.clinic_id is None and len(clinics) > 1:
         raise ValidationError({"clinic_id": "You work in several clinics: say which."})
@@ -84,34 +73,34 @@ def register_patient(request: HttpRequest, body: PatientIn) -> Status[dict[str, 
         raise ValidationError({"clinic_id": "You cannot register patients in that clinic."})
     data = body.dict(exclude={"clinic_id"})
     patient = services.patient_register(
-        clinic=Clinic.objects.get(pk=clinic_id), by=_user(request), **data
+        clinic=Clinic.objects.get(pk=clinic_id), by=api_user(request), **data
     )
     return Status(201, _detail(patient))
 
 
 @router.get("/{int:patient_id}", response=PatientDetailOut, summary="A patient")
 def get_patient(request: HttpRequest, patient_id: int) -> dict[str, object]:
-    _need(request, Perm.PATIENT_VIEW)
+    api_user(request, Perm.PATIENT_VIEW)
     return _detail(selectors.patient_for_user(user=request.user, patient_id=patient_id))
 
 
 @router.patch("/{int:patient_id}", response=PatientDetailOut, summary="Edit demographics")
 def update_patient(request: HttpRequest, patient_id: int, body: PatientPatch) -> dict[str, object]:
-    _need(request, Perm.PATIENT_EDIT)
+    api_user(request, Perm.PATIENT_EDIT)
     patient = selectors.patient_for_user(
         user=request.user, patient_id=patient_id, perm=Perm.PATIENT_EDIT, audit=False
     )
     changes = body.dict(exclude_unset=True)
     if any(value is None for value in changes.values()):
         raise ValidationError({k: "May not be null." for k, v in changes.items() if v is None})
-    patient = services.patient_update_demographics(patient=patient, by=_user(request), **changes)
+    patient = services.patient_update_demographics(patient=patient, by=api_user(request), **changes)
     return _detail(patient)
 
 
 @router.get("/{int:patient_id}/history", response=list[HistoryOut], summary="History versions")
 def list_history(request: HttpRequest, patient_id: int) -> list[MedicalHistoryVersion]:
     """All versions of the medical history, newest first."""
-    _need(request, Perm.HISTORY_VIEW)
+    api_user(request, Perm.HISTORY_VIEW)
     patient = selectors.patient_for_user(
         user=request.user, patient_id=patient_id, perm=Perm.HISTORY_VIEW
     )
@@ -127,7 +116,7 @@ def record_history(
     request: HttpRequest, patient_id: int, body: HistoryIn
 ) -> Status[MedicalHistoryVersion]:
     """Add a new version of the medical history; fields left out carry over from the current one."""
-    _need(request, Perm.HISTORY_EDIT)
+    api_user(request, Perm.HISTORY_EDIT)
     patient = selectors.patient_for_user(
         user=request.user, patient_id=patient_id, perm=Perm.HISTORY_EDIT, audit=False
     )
@@ -137,7 +126,7 @@ def record_history(
         if choice in data:
             data[choice] = str(data[choice])
     version = services.history_record(
-        patient=patient, by=_user(request), change_note=change_note, **data
+        patient=patient, by=api_user(request), change_note=change_note, **data
     )
     return Status(201, version)
 
@@ -146,7 +135,7 @@ def record_history(
     "/consent-templates", response=list[ConsentTemplateVersionOut], summary="Consent texts in use"
 )
 def list_templates(request: HttpRequest) -> list[ConsentTemplateVersion]:
-    _need(request, Perm.CONSENT_VIEW)
+    api_user(request, Perm.CONSENT_VIEW)
     return [
         v
         for clinic_id in clinic_ids_with(request.user, Perm.CONSENT_VIEW)
@@ -156,7 +145,7 @@ def list_templates(request: HttpRequest) -> list[ConsentTemplateVersion]:
 
 @router.get("/{int:patient_id}/consents", response=list[ConsentOut], summary="Signed consents")
 def list_consents(request: HttpRequest, patient_id: int) -> list[object]:
-    _need(request, Perm.CONSENT_VIEW)
+    api_user(request, Perm.CONSENT_VIEW)
     patient = selectors.patient_for_user(
         user=request.user, patient_id=patient_id, perm=Perm.CONSENT_VIEW
     )
@@ -165,7 +154,7 @@ def list_consents(request: HttpRequest, patient_id: int) -> list[object]:
 
 @router.post("/{int:patient_id}/consents", response={201: ConsentOut}, summary="Record a signature")
 def sign_consent(request: HttpRequest, patient_id: int, body: ConsentIn) -> Status[object]:
-    _need(request, Perm.CONSENT_RECORD)
+    api_user(request, Perm.CONSENT_RECORD)
     patient = selectors.patient_for_user(
         user=request.user, patient_id=patient_id, perm=Perm.CONSENT_RECORD, audit=False
     )
@@ -178,7 +167,7 @@ def sign_consent(request: HttpRequest, patient_id: int, body: ConsentIn) -> Stat
     consent = services.consent_sign(
         patient=patient,
         template_version=version,
-        by=_user(request),
+        by=api_user(request),
         signer_name=body.signer_name,
         signer_relation=body.signer_relation,
         method=body.method,
@@ -193,11 +182,11 @@ def sign_consent(request: HttpRequest, patient_id: int, body: ConsentIn) -> Stat
     "/consents/{int:consent_id}/withdraw", response=ConsentOut, summary="Withdraw a consent"
 )
 def withdraw_consent(request: HttpRequest, consent_id: int, body: WithdrawIn) -> object:
-    _need(request, Perm.CONSENT_RECORD)
+    api_user(request, Perm.CONSENT_RECORD)
     consent = selectors.consent_for_user(
         user=request.user, consent_id=consent_id, perm=Perm.CONSENT_RECORD
     )
-    return services.consent_withdraw(consent=consent, by=_user(request), reason=body.reason)
+    return services.consent_withdraw(consent=consent, by=api_user(request), reason=body.reason)
 
 
 @portal_router.get("/me", response=PatientDetailOut, summary="My own record (portal)")
@@ -206,4 +195,4 @@ def portal_me(request: HttpRequest) -> dict[str, object]:
         raise PermissionDenied
     from scarclinic.web.portal_selectors import own_record
 
-    return _detail(own_record(user=_user(request)).patient)
+    return _detail(own_record(user=api_user(request)).patient)

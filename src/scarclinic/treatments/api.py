@@ -10,8 +10,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
-from scarclinic.accounts.access import clinic_ids_with, has_perm_anywhere
-from scarclinic.accounts.models import Clinic, User
+from scarclinic.accounts.access import api_user, clinic_ids_with
+from scarclinic.accounts.models import Clinic
 from scarclinic.accounts.roles import Perm
 from scarclinic.clinical.evidence import Modality
 from scarclinic.patients.selectors import patient_for_user
@@ -31,17 +31,6 @@ from scarclinic.treatments.schemas import (
 )
 
 router = Router(tags=["consultation"])
-
-
-def _need(request: HttpRequest, *perms: Perm) -> None:
-    if not any(has_perm_anywhere(request.user, p) for p in perms):
-        raise PermissionDenied
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _clinic(request: HttpRequest, clinic_id: int | None, *perms: Perm) -> Clinic:
@@ -75,12 +64,12 @@ def screening(
     request: HttpRequest, patient_id: int, params: Query[ScreeningParams]
 ) -> dict[str, Any]:
     """Screening with the clinic's rules today; kept with the rule set version it used."""
-    _need(request, Perm.CONSULTATION_VIEW)
+    api_user(request, Perm.CONSULTATION_VIEW)
     c = selectors.consultation_for_user(user=request.user, patient_id=patient_id)
     if not c.is_ready:
         raise ValidationError(c.missing)
     assert c.assessment is not None and c.history is not None
-    services.screenings_record(consultation=c, by=_user(request), modalities=[params.modality])
+    services.screenings_record(consultation=c, by=api_user(request), modalities=[params.modality])
     row = next(r for r in c.screening_rows if r["modality"] == params.modality.value)
     return {
         **row,
@@ -101,9 +90,9 @@ def options(request: HttpRequest, patient_id: int) -> dict[str, Any]:
     """Every treatment and combination, ranked for the latest signed assessment, with its
     evidence, cost and screening. ``ready`` is false (and ``missing`` says why) until the
     patient has a medical history and a signed assessment."""
-    _need(request, Perm.CONSULTATION_VIEW)
+    api_user(request, Perm.CONSULTATION_VIEW)
     c = selectors.consultation_for_user(user=request.user, patient_id=patient_id)
-    services.screenings_record(consultation=c, by=_user(request))
+    services.screenings_record(consultation=c, by=api_user(request))
     return {
         "patient_id": c.patient.pk,
         "on_date": c.on_date,
@@ -124,7 +113,7 @@ def options(request: HttpRequest, patient_id: int) -> dict[str, Any]:
     summary="Shared decisions of a patient",
 )
 def list_decisions(request: HttpRequest, patient_id: int) -> list[SharedDecision]:
-    _need(request, Perm.CONSULTATION_VIEW)
+    api_user(request, Perm.CONSULTATION_VIEW)
     patient = patient_for_user(
         user=request.user, patient_id=patient_id, perm=Perm.CONSULTATION_VIEW
     )
@@ -142,13 +131,13 @@ def record_decision(
     """The options shown are snapshotted by the server; ``chosen`` must be an option that can
     go ahead now, or ``none_yet``. Send the ``fingerprint`` of the options the patient saw:
     if they changed meanwhile, nothing is saved."""
-    _need(request, Perm.DECISION_RECORD)
+    api_user(request, Perm.DECISION_RECORD)
     patient = patient_for_user(
         user=request.user, patient_id=patient_id, perm=Perm.DECISION_RECORD, audit=False
     )
     decision = services.decision_record(
         patient=patient,
-        by=_user(request),
+        by=api_user(request),
         chosen=body.chosen,
         questions=body.questions,
         fingerprint=body.fingerprint,
@@ -162,12 +151,12 @@ def record_decision(
     summary="Record blood results and facts for screening",
 )
 def record_labs(request: HttpRequest, patient_id: int, body: LabsIn) -> Status[ConsultationLabs]:
-    _need(request, Perm.HISTORY_EDIT)
+    api_user(request, Perm.HISTORY_EDIT)
     patient = patient_for_user(
         user=request.user, patient_id=patient_id, perm=Perm.HISTORY_EDIT, audit=False
     )
     return Status(
-        201, services.labs_record(patient=patient, by=_user(request), **body.model_dump())
+        201, services.labs_record(patient=patient, by=api_user(request), **body.model_dump())
     )
 
 
@@ -224,7 +213,7 @@ class ClinicParams(Schema):
 
 @router.get("/rules", response=RulesOut, summary="Candidacy rules in force at a clinic")
 def get_rules(request: HttpRequest, params: Query[ClinicParams]) -> dict[str, Any]:
-    _need(request, Perm.CONSULTATION_VIEW, Perm.RULES_MANAGE)
+    api_user(request, Perm.CONSULTATION_VIEW, Perm.RULES_MANAGE)
     clinic = _clinic(request, params.clinic_id, Perm.CONSULTATION_VIEW, Perm.RULES_MANAGE)
     return _rules_out(clinic)
 
@@ -233,11 +222,11 @@ def get_rules(request: HttpRequest, params: Query[ClinicParams]) -> dict[str, An
 def change_rules(request: HttpRequest, body: RulesChangeIn) -> Status[dict[str, Any]]:
     """Switch rules off or on, set thresholds (null resets one); kept as a new version and
     audited. Switching a rule off needs a ``reason``."""
-    _need(request, Perm.RULES_MANAGE)
+    api_user(request, Perm.RULES_MANAGE)
     clinic = _clinic(request, body.clinic_id, Perm.RULES_MANAGE)
     services.rule_settings_change(
         clinic=clinic,
-        by=_user(request),
+        by=api_user(request),
         disable=body.disable,
         enable=body.enable,
         thresholds=body.thresholds,
@@ -263,7 +252,7 @@ def _price_out(entry: PriceListEntry, in_force: set[int]) -> dict[str, Any]:
 @router.get("/prices", response=list[PriceOut], summary="A clinic's price list")
 def get_prices(request: HttpRequest, params: Query[ClinicParams]) -> list[dict[str, Any]]:
     """Every entry, per treatment newest first; ``in_force`` marks today's prices."""
-    _need(request, Perm.CONSULTATION_VIEW, Perm.PRICES_MANAGE)
+    api_user(request, Perm.CONSULTATION_VIEW, Perm.PRICES_MANAGE)
     clinic = _clinic(request, params.clinic_id, Perm.CONSULTATION_VIEW, Perm.PRICES_MANAGE)
     current = selectors.current_prices(clinic_id=clinic.pk, on_date=timezone.localdate())
     in_force = {p.pk for p in current.values()}
@@ -272,11 +261,11 @@ def get_prices(request: HttpRequest, params: Query[ClinicParams]) -> list[dict[s
 
 @router.post("/prices", response={201: PriceOut}, summary="Add a price")
 def add_price(request: HttpRequest, body: PriceIn) -> Status[dict[str, Any]]:
-    _need(request, Perm.PRICES_MANAGE)
+    api_user(request, Perm.PRICES_MANAGE)
     clinic = _clinic(request, body.clinic_id, Perm.PRICES_MANAGE)
     entry = services.price_set(
         clinic=clinic,
-        by=_user(request),
+        by=api_user(request),
         modality=body.modality.value,
         price_per_session=body.price_per_session,
         currency=body.currency,
