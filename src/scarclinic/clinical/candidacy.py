@@ -356,11 +356,15 @@ CELL_THERAPY = modalities_where(is_cell_therapy=True)
 PEEL_OR_ABLATIVE = ABLATIVE | {Modality.CHEMICAL_PEEL, Modality.TCA_CROSS}
 
 SEED = "Seed clinic article, candidate criteria (../shared/seed/)"
-CLINICAL_8 = "CLINICAL.md 8"
-WALDMAN_2017 = "ASDS consensus, Waldman et al. Dermatol Surg 2017;43:1249-62 (CLINICAL.md 8)"
-CELL_TRIALS = "Cell-therapy trial exclusion criteria, e.g. IRCT 59835 SVF trial (CLINICAL.md 8)"
-PRP_LISTS = "PRP vendor and trial exclusion lists, not a guideline (CLINICAL.md 6)"
-PMMA_FDA = "PMMA-collagen filler, FDA approval 2014/2015 (CLINICAL.md 8)"
+CLINICAL_8 = "clinical reference §8"
+WALDMAN_2017 = (
+    "ASDS consensus, Waldman et al. Dermatol Surg 2017;43:1249-62 (clinical reference §8)"
+)
+CELL_TRIALS = (
+    "Cell-therapy trial exclusion criteria, e.g. IRCT 59835 SVF trial (clinical reference §8)"
+)
+PRP_LISTS = "PRP vendor and trial exclusion lists, not a guideline (clinical reference §6)"
+PMMA_FDA = "PMMA-collagen filler, FDA approval 2014/2015 (clinical reference §8)"
 
 DEFAULT_THRESHOLDS: tuple[Threshold, ...] = (
     Threshold("isotretinoin_months", 6, "months after the last dose", WALDMAN_2017, True, 0, 60),

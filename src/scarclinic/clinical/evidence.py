@@ -88,7 +88,7 @@ EVIDENCE_LEVEL_LABELS: dict[EvidenceLevel, str] = {
     ),
     EvidenceLevel.COMPARATIVE_STUDY: "comparative study, randomisation not stated",
     EvidenceLevel.CASE_SERIES: "case series",
-    EvidenceLevel.NOT_STATED: "study design not stated in CLINICAL.md",
+    EvidenceLevel.NOT_STATED: "study design not stated in the clinical reference",
 }
 
 STRONG_LEVELS = frozenset(
@@ -375,18 +375,18 @@ class ModalityInfo:
 _NO_SKIN_TYPE_RULE = "No skin-type rule in the clinical reference."
 _PIH_FITZPATRICK = (
     "Fitzpatrick IV-VI: higher risk of post-inflammatory hyperpigmentation; caution, "
-    "priming and strict photoprotection (CLINICAL.md 8)."
+    "priming and strict photoprotection (clinical reference §8)."
 )
 _NOT_COVERED_REGULATION = "Not covered in the clinical reference; follow local regulation."
 _CELL_REGULATION = (
     "Investigational in most jurisdictions. In the US, enzymatically isolated SVF and "
     "culture-expanded cells are more than minimally manipulated and need an IND (21 CFR 1271; "
-    "US v. US Stem Cell Clinic, 11th Cir. 2021; CLINICAL.md 11). Record the product's "
+    "US v. US Stem Cell Clinic, 11th Cir. 2021; clinical reference §11). Record the product's "
     "regulatory class and disclose it in the consent."
 )
-_PIH = Risk("Darkening of the skin (post-inflammatory hyperpigmentation)", "CLINICAL.md 8")
-_HSV = Risk("Cold-sore (herpes simplex) reactivation", "CLINICAL.md 8, unverified")
-_KELOID = Risk("Raised scarring in people prone to keloids", "CLINICAL.md 8")
+_PIH = Risk("Darkening of the skin (post-inflammatory hyperpigmentation)", "clinical reference §8")
+_HSV = Risk("Cold-sore (herpes simplex) reactivation", "clinical reference §8, unverified")
+_KELOID = Risk("Raised scarring in people prone to keloids", "clinical reference §8")
 _INFECTION = Risk("Infection")
 _REDNESS_SWELLING = Risk("Redness and swelling for a few days")
 _BRUISING = Risk("Bruising")
@@ -400,14 +400,17 @@ _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
             "encourage repair."
         ),
         sessions=SessionPlan(
-            1, 1, None, None, "weeks", "SVF / fat: often one session", "CLINICAL.md 9", True
+            1, 1, None, None, "weeks", "SVF / fat: often one session", "clinical reference §9", True
         ),
         downtime=DowntimeRange(),
         common_risks=(Risk("Swelling and bruising where fat is taken and where it is injected"),),
         serious_risks=(
             Risk("Bleeding, infection or an uneven contour where the fat is taken"),
             Risk("Contamination of the cell product"),
-            Risk("Long-term effects unknown: the treatment is investigational", "CLINICAL.md 11"),
+            Risk(
+                "Long-term effects unknown: the treatment is investigational",
+                "clinical reference §11",
+            ),
         ),
         skin_type=_NO_SKIN_TYPE_RULE,
         regulatory_status=_CELL_REGULATION,
@@ -432,7 +435,7 @@ _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
             2,
             4,
             "weeks",
-            "Assumed to follow the microneedling protocol; not given in CLINICAL.md: "
+            "Assumed to follow the microneedling protocol; not given in the clinical reference: "
             "clinic-configurable, unverified.",
             None,
             False,
@@ -443,7 +446,10 @@ _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
             _INFECTION,
             Risk("Reaction to the product"),
             _KELOID,
-            Risk("Long-term effects unknown: the treatment is investigational", "CLINICAL.md 11"),
+            Risk(
+                "Long-term effects unknown: the treatment is investigational",
+                "clinical reference §11",
+            ),
         ),
         skin_type=_NO_SKIN_TYPE_RULE,
         regulatory_status=_CELL_REGULATION,
@@ -468,7 +474,7 @@ _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
             4,
             "weeks",
             "Microneedling +/- PRP: 3-4 sessions every 2-4 weeks",
-            "CLINICAL.md 9",
+            "clinical reference §9",
             True,
         ),
         downtime=DowntimeRange(),
@@ -497,7 +503,7 @@ _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
             4,
             "weeks",
             "Microneedling +/- PRP: 3-4 sessions every 2-4 weeks",
-            "CLINICAL.md 9",
+            "clinical reference §9",
             True,
         ),
         downtime=DowntimeRange(),
@@ -526,7 +532,7 @@ _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
             3,
             "months",
             "Fractional CO2: about 3 sessions every 1-3 months (erbium: unverified)",
-            "CLINICAL.md 9",
+            "clinical reference §9",
             True,
         ),
         downtime=DowntimeRange(),
@@ -586,7 +592,14 @@ _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
             "healing fills the scar from below with new collagen."
         ),
         sessions=SessionPlan(
-            4, 6, 2, 4, "weeks", "TCA CROSS: 4-6 sessions every 2-4 weeks", "CLINICAL.md 9", True
+            4,
+            6,
+            2,
+            4,
+            "weeks",
+            "TCA CROSS: 4-6 sessions every 2-4 weeks",
+            "clinical reference §9",
+            True,
         ),
         downtime=DowntimeRange(),
         common_risks=(Risk("Redness and crusting of the treated scars"),),
@@ -628,14 +641,21 @@ _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
             "A filler is injected under a depressed scar to lift it level with the skin around it."
         ),
         sessions=SessionPlan(
-            1, 2, None, None, "weeks", "Filler: one session plus touch-up", "CLINICAL.md 9", True
+            1,
+            2,
+            None,
+            None,
+            "weeks",
+            "Filler: one session plus touch-up",
+            "clinical reference §9",
+            True,
         ),
         downtime=DowntimeRange(),
         common_risks=(Risk("Swelling, bruising and small lumps"),),
         serious_risks=(
             Risk(
                 "Allergy to bovine collagen: skin test first for PMMA-collagen filler",
-                "CLINICAL.md 8",
+                "clinical reference §8",
             ),
             Risk("Firm nodules under the skin"),
             Risk("Filler entering a blood vessel"),
@@ -643,8 +663,8 @@ _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
         skin_type=_NO_SKIN_TYPE_RULE,
         regulatory_status=(
             "PMMA-collagen filler: FDA approved (2014/2015) for moderate-severe, distensible "
-            "atrophic cheek scars, age > 21 (CLINICAL.md 8). Other fillers: not covered in "
-            "CLINICAL.md."
+            "atrophic cheek scars, age > 21 (clinical reference §8). Other fillers: not covered in "
+            "the clinical reference."
         ),
         is_investigational=False,
         is_ablative=False,

@@ -70,7 +70,7 @@ ALSO_FOR_ATROPHIC = frozenset(
 
 COLOUR_NOTE = (
     "Flat red or brown marks are a colour problem, not a contour problem: contour treatments "
-    "do not address colour (Goodman & Baron, CLINICAL.md 2)."
+    "do not address colour (Goodman & Baron, clinical reference §2)."
 )
 RAISED_NOTE = (
     "Raised (hypertrophic or keloid) scars were recorded: the treatments here are for "
@@ -79,9 +79,7 @@ RAISED_NOTE = (
 RAISED_RESURFACING_NOTE = (
     "With raised scars, resurfacing is not the first treatment: it is ranked after the others."
 )
-COMBINATION_EVIDENCE = (
-    "No evidence entry for this combination in CLINICAL.md; the figures are for its parts."
-)
+COMBINATION_EVIDENCE = "No evidence entry for this combination in the clinical reference; the figures are for its parts."
 
 
 class Fit(StrEnum):
@@ -382,7 +380,7 @@ def _evidence_wording(
         best = next(e for e in evidence if e.is_strong)
         parts = [f"Best evidence: {best.level.label} ({best.citation})."]
     if any(d.is_investigational for d in details):
-        parts.append("Investigational in most jurisdictions (CLINICAL.md 11).")
+        parts.append("Investigational in most jurisdictions (clinical reference §11).")
     return " ".join(parts)
 
 

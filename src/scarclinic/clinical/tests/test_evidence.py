@@ -201,7 +201,7 @@ def test_default_protocols_are_those_of_section_9(
     assert (plan.sessions_min, plan.sessions_max) == sessions
     assert (plan.interval_min, plan.interval_max) == interval
     assert plan.interval_unit == unit
-    assert plan.verified and plan.source == "CLINICAL.md 9"
+    assert plan.verified and plan.source == "clinical reference §9"
 
 
 @pytest.mark.parametrize(
@@ -287,7 +287,7 @@ def test_cell_therapy_is_labelled_investigational_with_its_source(modality: Moda
     info = CATALOGUE[modality]
     assert info.is_investigational
     assert "Investigational in most jurisdictions" in info.regulatory_status
-    assert "CLINICAL.md 11" in info.regulatory_status
+    assert "clinical reference §11" in info.regulatory_status
 
 
 def test_only_cell_therapy_is_investigational() -> None:
@@ -309,4 +309,4 @@ def test_peels_and_ablative_laser_warn_of_pigmentation_in_fitzpatrick_iv_to_vi(
 def test_a_risk_that_claims_a_source_cites_clinical_md() -> None:
     for info in CATALOGUE.values():
         for risk in info.common_risks + info.serious_risks:
-            assert risk.source is None or risk.source.startswith("CLINICAL.md")
+            assert risk.source is None or risk.source.startswith("clinical reference §")
