@@ -12,7 +12,6 @@ from django.views.decorators.http import require_POST
 
 from scarclinic.accounts.access import membership_in
 from scarclinic.accounts.middleware import SESSION_KEY
-from scarclinic.audit.context import AuditContext, current
 from scarclinic.audit.middleware import client_ip
 from scarclinic.audit.models import AuditAction
 from scarclinic.audit.services import audit_record
@@ -39,8 +38,14 @@ def switch_clinic(request: HttpRequest) -> HttpResponse:
 # Sign-in events are audited: they are how an access pattern is traced to a person.
 @receiver(user_logged_in)
 def _audit_login(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
-    current.set(AuditContext(user=user, ip_address=client_ip(request)))
-    audit_record(action=AuditAction.LOGIN, object_type="accounts.user", object_id=user.pk)
+    # Named explicitly: the request's audit context was made before the user signed in.
+    audit_record(
+        action=AuditAction.LOGIN,
+        object_type="accounts.user",
+        object_id=user.pk,
+        actor=user,
+        ip_address=client_ip(request) if request is not None else None,
+    )
 
 
 @receiver(user_logged_out)

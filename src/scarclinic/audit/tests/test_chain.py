@@ -193,3 +193,11 @@ def test_the_audit_log_shows_only_the_directors_clinics(
     login(cast.outsider).get(f"/patients/{cast.zara.pk}/")
     page = login(cast.director).get("/audit/", {"patient_id": cast.zara.pk})
     assert list(page.context["page"]) == []
+
+
+def test_a_sign_in_outside_a_request_leaves_no_actor_behind_for_later_entries(cast: Cast) -> None:
+    # client.login() signs in without the middleware; the next system entry must not be
+    # attributed to that user.
+    Client().login(username="nurse", password="correct horse battery")
+    entry = audit_record(action=AuditAction.SEED, object_type="demo")
+    assert entry.actor is None
