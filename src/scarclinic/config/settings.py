@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "scarclinic.accounts",
     "scarclinic.audit",
     "scarclinic.patients",
@@ -165,3 +167,18 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Background work (reminders, exports, analytics refresh) through Django's tasks API
+# (django-tasks backport): run at once in development and tests, by a database-backed
+# worker in production (TASKS_BACKEND=database, then `manage.py db_worker`).
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks_db.DatabaseBackend"
+            if os.environ.get("TASKS_BACKEND") == "database"
+            else "django_tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "clinic@scarclinic.invalid")
