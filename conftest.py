@@ -67,3 +67,10 @@ def _audit_triggers_lifted_for_the_flush(request: pytest.FixtureRequest) -> Iter
 def _media_in_a_temporary_folder(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
     # Photos written by a test land in the test's own folder, never in var/media.
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _no_lockout_unless_asked(settings) -> None:  # type: ignore[no-untyped-def]
+    # django-axes needs the request to count failures, and the test client's login() has
+    # none; tests of the lock-out switch it back on.
+    settings.AXES_ENABLED = False

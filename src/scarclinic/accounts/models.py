@@ -30,6 +30,19 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         max_length=5, choices=[("en", "English"), ("ur", "Urdu")], default="en"
     )
+    # Raised by "sign out everywhere": every session signed with the old value stops working.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
+
+    def get_session_auth_hash(self) -> str:
+        """Django checks this on every request; it changes with the password (as Django's
+        does) and with the session epoch."""
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac(
+            "scarclinic.session",
+            f"{self.password}:{self.session_epoch}",
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class Membership(models.Model):

@@ -7,4 +7,5 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("clinic/switch/", views.switch_clinic, name="switch_clinic"),
+    path("logout/everywhere/", views.sign_out_everywhere, name="logout_everywhere"),
 ]

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.signals import user_locked_out
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models import F
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
@@ -12,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from scarclinic.accounts.access import membership_in
 from scarclinic.accounts.middleware import SESSION_KEY
+from scarclinic.accounts.models import User
 from scarclinic.audit.middleware import client_ip
 from scarclinic.audit.models import AuditAction
 from scarclinic.audit.services import audit_record
@@ -33,6 +37,34 @@ def switch_clinic(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest("You are not a member of that clinic.")
     request.session[SESSION_KEY] = clinic_id
     return redirect("home")
+
+
+@require_POST
+@login_required
+def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+    """End every session of this user, on every device, this one included."""
+    user = request.user
+    assert isinstance(user, User)
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    audit_record(
+        action=AuditAction.LOGOUT,
+        object_type="accounts.user",
+        object_id=user.pk,
+        actor=user,
+        detail={"everywhere": True},
+    )
+    logout(request)
+    return redirect("login")
+
+
+@receiver(user_locked_out)
+def _audit_lockout(sender: Any, request: HttpRequest, username: str, **kwargs: Any) -> None:
+    audit_record(
+        action=AuditAction.LOCKED_OUT,
+        object_type="accounts.user",
+        detail={"username": str(username)[:150]},
+        ip_address=client_ip(request) if request is not None else None,
+    )
 
 
 # Sign-in events are audited: they are how an access pattern is traced to a person.

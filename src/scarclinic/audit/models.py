@@ -16,6 +16,7 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", "Export"
     LOGIN = "login", "Sign in"
     LOGIN_FAILED = "login_failed", "Failed sign-in"
+    LOCKED_OUT = "locked_out", "Locked out after failed sign-ins"
     LOGOUT = "logout", "Sign out"
     ADMIN = "admin", "Admin change"
     SEED = "seed", "Demo data loaded"
