@@ -213,7 +213,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     # Request logs carry paths only; paths carry ids, never names (see patients/urls.py).
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # axes announces itself at INFO on every start; failures are in the audit log.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
