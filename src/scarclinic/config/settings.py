@@ -24,11 +24,17 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG")
+# SCARCLINIC_ENV=production: a clinic network's service. It refuses to start without a
+# secret key and a PostgreSQL DATABASE_URL, and turns on every transport protection.
+PRODUCTION = os.environ.get("SCARCLINIC_ENV", "development") == "production"
+DEBUG = env_bool("DEBUG") and not PRODUCTION
 _DEV_SECRET = "insecure-development-key-set-SECRET_KEY-in-production"
 SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET)
-if SECRET_KEY == _DEV_SECRET and not DEBUG and env_bool("SCARCLINIC_REQUIRE_SECRET"):
-    raise RuntimeError("SECRET_KEY must be set when SCARCLINIC_REQUIRE_SECRET is on")
+if PRODUCTION:
+    if SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 50:
+        raise RuntimeError("Production needs SECRET_KEY: 50 or more random characters.")
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        raise RuntimeError("Production needs DATABASE_URL pointing at PostgreSQL.")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -157,7 +163,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if env_bool("SCARCLINIC_MANIFEST_STATIC")
+            if PRODUCTION or env_bool("SCARCLINIC_MANIFEST_STATIC")
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
@@ -168,8 +174,15 @@ PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", str(25 * 1024 * 1024)))
 PHOTO_MAX_PIXELS = int(os.environ.get("PHOTO_MAX_PIXELS", str(50_000_000)))
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
-CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES")
+SESSION_COOKIE_SECURE = PRODUCTION or env_bool("SECURE_COOKIES")
+CSRF_COOKIE_SECURE = PRODUCTION or env_bool("SECURE_COOKIES")
+if PRODUCTION:
+    # Behind TLS (terminated here or at the proxy, which sets X-Forwarded-Proto).
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
 # Idle timeout: the session lives SESSION_IDLE_SECONDS after the last request (30 min by
 # default), renewed on every request; closing the browser ends it too.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", str(30 * 60)))
