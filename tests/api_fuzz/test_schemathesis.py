@@ -7,11 +7,14 @@ Bounded here (SCHEMATHESIS_EXAMPLES, default 6 per operation) so `make test` sta
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -25,6 +28,17 @@ CSRF = "Sch3mathesisCsrfToken0123456789a"  # 32 letters and digits, as Django ex
 
 # Loaded at collection: the schema view needs no database, only the URL configuration.
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection_open() -> Iterator[None]:
+    # The WSGI calls run inside the test's transaction; like Django's own test client, stop
+    # the end of each request from closing the database connection under it.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
