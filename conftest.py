@@ -74,3 +74,9 @@ def _no_lockout_unless_asked(settings) -> None:  # type: ignore[no-untyped-def]
     # django-axes needs the request to count failures, and the test client's login() has
     # none; tests of the lock-out switch it back on.
     settings.AXES_ENABLED = False
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_off_unless_asked(settings) -> None:  # type: ignore[no-untyped-def]
+    # Tests sign in with a password only; the two-factor tests switch the requirement on.
+    settings.REQUIRE_STAFF_2FA = False

@@ -33,6 +33,11 @@ class User(AbstractUser):
     # Raised by "sign out everywhere": every session signed with the old value stops working.
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
+    def is_verified(self) -> bool:
+        """Whether this request passed the second factor (django-otp's middleware replaces
+        this on the request's user; a user loaded elsewhere has not)."""
+        return False
+
     def get_session_auth_hash(self) -> str:
         """Django checks this on every request; it changes with the password (as Django's
         does) and with the session epoch."""

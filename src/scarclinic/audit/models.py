@@ -17,6 +17,8 @@ class AuditAction(models.TextChoices):
     LOGIN = "login", "Sign in"
     LOGIN_FAILED = "login_failed", "Failed sign-in"
     LOCKED_OUT = "locked_out", "Locked out after failed sign-ins"
+    TWO_FACTOR = "two_factor", "Second factor"
+    TWO_FACTOR_FAILED = "two_factor_failed", "Failed second factor"
     LOGOUT = "logout", "Sign out"
     ADMIN = "admin", "Admin change"
     SEED = "seed", "Demo data loaded"

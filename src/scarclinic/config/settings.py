@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",  # serves the API docs page from its own static files, not a CDN
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "django_tasks",
     "django_tasks_db",
@@ -72,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -79,6 +83,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "scarclinic.audit.middleware.AuditContextMiddleware",
     "scarclinic.accounts.middleware.ActiveClinicMiddleware",
+    "scarclinic.accounts.two_factor_middleware.TwoFactorRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "scarclinic.config.urls"
@@ -192,6 +197,11 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Staff pass a second factor (TOTP) after the password; on by default everywhere but
+# development (make run), where REQUIRE_STAFF_2FA=1 turns it on to try it.
+REQUIRE_STAFF_2FA = env_bool("REQUIRE_STAFF_2FA", not DEBUG)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "scarclinic")
 
 # Lock-out after repeated failed sign-ins (django-axes): per username and address, so an
 # attacker elsewhere cannot lock a colleague out; the audit log records each failure and
