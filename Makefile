@@ -9,7 +9,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
 export DJANGO_SETTINGS_MODULE := scarclinic.config.settings
 
-.PHONY: run test lint typecheck migrations-check test-sqlite test-postgres test-e2e chromium clean demo bench
+.PHONY: serve worker run test lint typecheck migrations-check test-sqlite test-postgres test-e2e chromium clean demo bench
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -35,6 +35,19 @@ run: demo
 	@echo "    physician.lahore (a physician of the second clinic)"
 	@echo ""
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Production-style serving (set SCARCLINIC_ENV=production, SECRET_KEY, DATABASE_URL, ...):
+# gunicorn with WEB_WORKERS processes (default 2 x cores + 1), graceful on SIGTERM.
+serve: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
+	$(VENV)/bin/gunicorn scarclinic.config.wsgi:application --pythonpath src \
+	  --bind 0.0.0.0:$(PORT) --workers $${WEB_WORKERS:-$$(( $$(nproc) * 2 + 1 ))} --threads 4 \
+	  --timeout 60 --graceful-timeout 30 --access-logfile -
+
+# The background task worker (reminders, exports): TASKS_BACKEND=database.
+worker: $(STAMP)
+	TASKS_BACKEND=database $(PY) manage.py db_worker
 
 chromium:
 	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }

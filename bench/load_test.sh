@@ -10,11 +10,11 @@ PORT="${PORT:-8765}"
 BIN="${VENV_BIN:-.venv/bin}"
 DB=scarclinic_load
 psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $DB" -qc "CREATE DATABASE $DB"
-export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB" DEBUG=0 AXES_FAILURE_LIMIT=1000
+export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB" DEBUG=0 AXES_FAILURE_LIMIT=1000 CONN_MAX_AGE=60
 "$BIN"/python manage.py migrate -v0
 "$BIN"/python manage.py seed_demo --patients 2000 >/dev/null
 "$BIN"/gunicorn scarclinic.config.wsgi:application --bind "127.0.0.1:$PORT" \
-  --workers 2 --threads 8 --log-level warning --pythonpath src &
+  --workers 2 --threads 8 --timeout 60 --log-level warning --pythonpath src &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null' EXIT
 for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.3; done
