@@ -50,6 +50,13 @@ from scarclinic.assessments.tests.photo_permission_rows import (
     PHOTO_ROUTES,
     photo_world,
 )
+from scarclinic.biologics.tests.permission_rows import (
+    BIOLOGICS_BODIES,
+    BIOLOGICS_CHANGES_DATABASE,
+    BIOLOGICS_ROUTES,
+    biologics_snapshot,
+    biologics_world,
+)
 from scarclinic.config.api import api
 from scarclinic.patients import services
 from scarclinic.patients.models import (
@@ -69,7 +76,12 @@ from scarclinic.treatments.tests.permission_rows import (
     CONSULTATION_BODIES,
     CONSULTATION_CHANGES_DATABASE,
     CONSULTATION_ROUTES,
+    PLAN_BODIES,
+    PLAN_CHANGES_DATABASE,
+    PLAN_ROUTES,
     consultation_world,
+    plan_snapshot,
+    plan_world,
 )
 from scarclinic.web.demo import signature_png
 from tests.cast import Cast
@@ -110,6 +122,13 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     "GET /login/":                                                (302, 302, 302, 302, 302, 302, 302, 302, 200),
     "POST /logout/":                                              (302, 302, 302, 302, 302, 302, 302, 302, 302),
     "POST /clinic/switch/":                                       (302, 302, 302, 302, 302, 302, 302, 400, 302),
+    "POST /logout/everywhere/":                                   (302, 302, 302, 302, 302, 302, 302, 302, 302),
+    "GET /2fa/":                                                  (200, 200, 200, 200, 200, 200, 200, 200, 302),
+    "GET /2fa/setup/":                                            (200, 200, 200, 200, 200, 200, 200, 200, 302),
+    "GET /2fa/verify/":                                           (302, 302, 302, 302, 302, 302, 302, 302, 302),
+    "POST /2fa/verify/":                                          (302, 302, 302, 302, 302, 302, 302, 302, 302),
+    "POST /2fa/setup/":                                           (200, 200, 200, 200, 200, 200, 200, 200, 302),
+    "POST /2fa/recovery-codes/":                                  (302, 302, 302, 302, 302, 302, 302, 302, 302),
     "GET /audit/":                                                (403, 403, 403, 403, 200, 200, 403, 403, 302),
     # Patients, history and consents in the web UI
     "GET /patients/":                                             (200, 200, 200, 200, 200, 403, 403, 200, 302),
@@ -283,6 +302,7 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
 
 # The roles whose request must change the database; for every other cell nothing may change.
 CHANGES_DATABASE: dict[str, set[str]] = {
+    "POST /logout/everywhere/": {"physician", "nurse", "lab", "frontdesk", "director", "admin", "patient", "outsider"},
     "POST /patients/register/":                               {"physician", "nurse", "frontdesk", "outsider"},
     "POST /patients/{amina}/edit/":                           {"physician", "nurse", "frontdesk"},
     "POST /patients/{zara}/edit/":                            {"outsider"},
@@ -324,8 +344,11 @@ CHANGES_DATABASE: dict[str, set[str]] = {
 
 # The photo and consultation modules keep their rows beside their views, written by hand the
 # same way; the matrix takes them in whole, and the completeness test covers them too.
-MATRIX |= PHOTO_ROUTES | CONSULTATION_ROUTES
-CHANGES_DATABASE |= PHOTO_CHANGES_DATABASE | CONSULTATION_CHANGES_DATABASE
+MATRIX |= PHOTO_ROUTES | CONSULTATION_ROUTES | PLAN_ROUTES
+CHANGES_DATABASE |= PHOTO_CHANGES_DATABASE | CONSULTATION_CHANGES_DATABASE | PLAN_CHANGES_DATABASE
+
+MATRIX |= BIOLOGICS_ROUTES
+CHANGES_DATABASE |= BIOLOGICS_CHANGES_DATABASE
 
 EXPECTED: dict[str, dict[str, int]] = {
     route: dict(zip(ROLES, row, strict=True)) for route, row in MATRIX.items()
@@ -420,6 +443,8 @@ def world(cast: Cast, settings: Any, tmp_path: Any) -> World:
         "ct_patient": ContentType.objects.get_for_model(Patient).pk,
     }
     ids |= photo_world(cast) | consultation_world(cast)
+    ids |= plan_world(cast)
+    ids |= biologics_world(cast)
     return World(cast=cast, ids=ids)
 
 
@@ -507,6 +532,10 @@ def _consent_json(version_id: int, signer: str) -> dict[str, Any]:
 # A valid body for every route that writes: what an allowed role would send.
 BODIES: dict[str, Callable[[World], dict[str, Any]]] = {
     "POST /logout/": lambda w: {},
+    "POST /logout/everywhere/": lambda w: {},
+    "POST /2fa/setup/": lambda w: {"code": "000000"},
+    "POST /2fa/verify/": lambda w: {"code": "000000"},
+    "POST /2fa/recovery-codes/": lambda w: {},
     "POST /clinic/switch/": lambda w: {"clinic_id": w.ids["clinic_a"]},
     "POST /patients/register/": lambda w: _NEW_PATIENT,
     "POST /patients/{amina}/edit/": lambda w: _demographics(w.cast.amina, phone="+92 321 0000001"),
@@ -575,8 +604,10 @@ BODIES: dict[str, Callable[[World], dict[str, Any]]] = {
     "POST /api/v1/patients/consents/{zara_consent}/withdraw": lambda w: {"reason": "Wish"},
 }
 
-BODIES |= CONSULTATION_BODIES
+BODIES |= CONSULTATION_BODIES | PLAN_BODIES
 BODIES |= {route: (lambda w, body=body: body(w.ids)) for route, body in PHOTO_BODIES.items()}
+
+BODIES |= BIOLOGICS_BODIES
 
 # What a refusal must never show: the cast's patients' names and MRNs.
 PATIENT_SECRETS = ("Amina", "Qureshi", "A-0001", "Bilal", "A-0002", "Zara", "Malik", "B-0001")
@@ -584,33 +615,38 @@ PATIENT_SECRETS = ("Amina", "Qureshi", "A-0001", "Bilal", "A-0002", "Zara", "Mal
 
 def _snapshot() -> dict[str, list[Any]]:
     """The rows a request could change (the audit log and sessions aside)."""
-    return {
-        "clinics": list(Clinic.objects.order_by("pk").values()),
-        "users": list(
-            User.objects.order_by("pk").values(
-                "pk", "username", "password", "is_active", "is_staff", "is_superuser"
-            )
-        ),
-        "memberships": list(Membership.objects.order_by("pk").values()),
-        "patients": list(Patient.objects.order_by("pk").values()),
-        "history": list(MedicalHistoryVersion.objects.order_by("pk").values()),
-        "templates": list(ConsentTemplate.objects.order_by("pk").values()),
-        "wordings": list(ConsentTemplateVersion.objects.order_by("pk").values()),
-        "consents": list(SignedConsent.objects.order_by("pk").values()),
-        "assessments": list(ScarAssessment.objects.order_by("pk").values()),
-        "findings": list(RegionFinding.objects.order_by("pk").values()),
-        "addenda": list(AssessmentAddendum.objects.order_by("pk").values()),
-        "instruments": list(Instrument.objects.order_by("pk").values()),
-        "questionnaires": list(PatientReportedOutcome.objects.order_by("pk").values()),
-        "photo_sets": list(PhotoSet.objects.order_by("pk").values()),
-        "photos": list(Photo.objects.order_by("pk").values()),
-        "photo_grants": list(PhotoConsentGrant.objects.order_by("pk").values()),
-        # Not treatments.Screening: opening a consultation records the screening it showed.
-        "labs": list(ConsultationLabs.objects.order_by("pk").values()),
-        "decisions": list(SharedDecision.objects.order_by("pk").values()),
-        "rules": list(CandidacyRuleSettings.objects.order_by("pk").values()),
-        "prices": list(PriceListEntry.objects.order_by("pk").values()),
-    }
+    return (
+        {
+            "clinics": list(Clinic.objects.order_by("pk").values()),
+            "users": list(
+                User.objects.order_by("pk").values(
+                    "pk", "username", "password", "is_active", "is_staff", "is_superuser",
+                    "session_epoch",
+                )
+            ),
+            "memberships": list(Membership.objects.order_by("pk").values()),
+            "patients": list(Patient.objects.order_by("pk").values()),
+            "history": list(MedicalHistoryVersion.objects.order_by("pk").values()),
+            "templates": list(ConsentTemplate.objects.order_by("pk").values()),
+            "wordings": list(ConsentTemplateVersion.objects.order_by("pk").values()),
+            "consents": list(SignedConsent.objects.order_by("pk").values()),
+            "assessments": list(ScarAssessment.objects.order_by("pk").values()),
+            "findings": list(RegionFinding.objects.order_by("pk").values()),
+            "addenda": list(AssessmentAddendum.objects.order_by("pk").values()),
+            "instruments": list(Instrument.objects.order_by("pk").values()),
+            "questionnaires": list(PatientReportedOutcome.objects.order_by("pk").values()),
+            "photo_sets": list(PhotoSet.objects.order_by("pk").values()),
+            "photos": list(Photo.objects.order_by("pk").values()),
+            "photo_grants": list(PhotoConsentGrant.objects.order_by("pk").values()),
+            # Not treatments.Screening: opening a consultation records the screening it showed.
+            "labs": list(ConsultationLabs.objects.order_by("pk").values()),
+            "decisions": list(SharedDecision.objects.order_by("pk").values()),
+            "rules": list(CandidacyRuleSettings.objects.order_by("pk").values()),
+            "prices": list(PriceListEntry.objects.order_by("pk").values()),
+        }
+        | plan_snapshot()
+        | biologics_snapshot()
+    )
 
 
 def _send(client: Client, route: str, world: World) -> Any:

@@ -46,6 +46,29 @@ class Perm(StrEnum):
     DECISION_RECORD = "decision.record"  # record the patient's shared decision
     RULES_MANAGE = "rules.manage"  # switch candidacy rules off, change thresholds
     PRICES_MANAGE = "prices.manage"  # the clinic's price list
+    PLAN_VIEW = "plan.view"  # treatment plans, procedure records, handouts
+    PLAN_PRESCRIBE = "plan.prescribe"  # make and change plans, move them through their states
+    SCHEDULE_VIEW = "schedule.view"  # calendar, appointments, free slots, plan .ics, own feed
+    APPOINTMENT_BOOK = "appointment.book"  # book, move and cancel appointments
+    CHECKLIST_RECORD = "checklist.record"  # the pre-procedure checklist
+    PROCEDURE_RECORD = "procedure.record"  # what was done at a session, and addenda
+    PROCEDURE_SIGN = "procedure.sign"  # sign a procedure record as the performing clinician
+    POSTCARE_GIVE = "postcare.give"  # give post-care instructions, which schedules reminders
+    POSTCARE_TEMPLATE_MANAGE = "postcare_template.manage"  # the clinic's post-care wording
+    RESOURCES_MANAGE = "resources.manage"  # rooms, devices, appointment durations
+    # Cell products (biologics): the lab's work, the release, the bedside, the lookback.
+    PRODUCT_VIEW = "product.view"  # inventory, a unit's timeline, storage map, labels' data
+    PRODUCT_RECEIVE = "product.receive"  # record a harvest, a blood draw, a donor unit received
+    PRODUCT_PROCESS = "product.process"  # make product units, record processing steps
+    PRODUCT_QC = "product.qc"  # enter QC results
+    PRODUCT_LABEL = "product.label"  # print ISBT 128 labels
+    PRODUCT_STORE = "product.store"  # store, move, thaw, hand over, excursions, discard
+    PRODUCT_ISSUE = "product.issue"  # issue to the procedure room, take back a return
+    PRODUCT_RELEASE = "product.release"  # release or reject after QC: a second person, e-signed
+    PRODUCT_EXCEPTIONAL_RELEASE = "product.exceptional_release"  # co-sign a release despite QC
+    PRODUCT_ADMINISTER = "product.administer"  # the bedside check and the administration
+    PRODUCT_LOOKBACK = "product.lookback"  # lookback and recall from a donor, lot or patient
+    PRODUCT_SETTINGS = "product.settings"  # facility number, product code table, QC specs
 
 
 _CLINICAL_READ = {
@@ -55,6 +78,29 @@ _CLINICAL_READ = {
     Perm.ASSESSMENT_VIEW,
     Perm.PHOTO_VIEW,
     Perm.CONSULTATION_VIEW,
+    Perm.PLAN_VIEW,
+    Perm.SCHEDULE_VIEW,
+}
+# Cell products: the lab receives, processes, tests, labels, stores, issues and releases
+# (a second lab person or the director, checked per unit); the care team checks at the bedside
+# and administers; the director co-signs exceptional releases and runs lookback and recall.
+_PRODUCT_LAB = {
+    Perm.PRODUCT_VIEW,
+    Perm.PRODUCT_RECEIVE,
+    Perm.PRODUCT_PROCESS,
+    Perm.PRODUCT_QC,
+    Perm.PRODUCT_LABEL,
+    Perm.PRODUCT_STORE,
+    Perm.PRODUCT_ISSUE,
+    Perm.PRODUCT_RELEASE,
+}
+_PRODUCT_BEDSIDE = {Perm.PRODUCT_VIEW, Perm.PRODUCT_ADMINISTER}
+_PRODUCT_DIRECTOR = {
+    Perm.PRODUCT_VIEW,
+    Perm.PRODUCT_RELEASE,
+    Perm.PRODUCT_EXCEPTIONAL_RELEASE,
+    Perm.PRODUCT_LOOKBACK,
+    Perm.PRODUCT_SETTINGS,
 }
 _CARE_TEAM = {
     Perm.PATIENT_REGISTER,
@@ -69,17 +115,40 @@ _CARE_TEAM = {
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     # Grading scars is a physician's judgement; the nurse takes photos and questionnaires.
     Role.PHYSICIAN: frozenset(
-        _CLINICAL_READ | _CARE_TEAM | {Perm.ASSESSMENT_RECORD, Perm.DECISION_RECORD}
+        _CLINICAL_READ
+        | _CARE_TEAM
+        | _PRODUCT_BEDSIDE
+        | {
+            Perm.ASSESSMENT_RECORD,
+            Perm.DECISION_RECORD,
+            Perm.PLAN_PRESCRIBE,
+            Perm.PROCEDURE_RECORD,
+            Perm.PROCEDURE_SIGN,
+        }
     ),
-    Role.NURSE: frozenset(_CLINICAL_READ | _CARE_TEAM),
+    # The nurse runs the checklist, records with the physician and gives the post-care.
+    Role.NURSE: frozenset(
+        _CLINICAL_READ
+        | _CARE_TEAM
+        | _PRODUCT_BEDSIDE
+        | {Perm.CHECKLIST_RECORD, Perm.PROCEDURE_RECORD, Perm.POSTCARE_GIVE}
+    ),
     # The lab needs to know whose cells it holds (chain of identity), not their history.
-    Role.LAB: frozenset({Perm.PATIENT_VIEW}),
-    # Registration, demographics and consent paperwork; no medical history.
+    Role.LAB: frozenset({Perm.PATIENT_VIEW} | _PRODUCT_LAB),
+    # Registration, demographics, consent paperwork and the calendar; no medical history.
     Role.FRONTDESK: frozenset(
-        {Perm.PATIENT_VIEW, Perm.PATIENT_REGISTER, Perm.PATIENT_EDIT, Perm.CONSENT_VIEW}
+        {
+            Perm.PATIENT_VIEW,
+            Perm.PATIENT_REGISTER,
+            Perm.PATIENT_EDIT,
+            Perm.CONSENT_VIEW,
+            Perm.SCHEDULE_VIEW,
+            Perm.APPOINTMENT_BOOK,
+        }
     ),
     Role.DIRECTOR: frozenset(
         _CLINICAL_READ
+        | _PRODUCT_DIRECTOR
         | {
             Perm.AUDIT_VIEW,
             Perm.CONSENT_TEMPLATE_MANAGE,
@@ -87,6 +156,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.INSTRUMENT_MANAGE,
             Perm.RULES_MANAGE,
             Perm.PRICES_MANAGE,
+            Perm.POSTCARE_TEMPLATE_MANAGE,
+            Perm.RESOURCES_MANAGE,
         }
     ),
     # IT administration: users, clinics, templates; no patient data.

@@ -12,9 +12,11 @@ from ninja.security import django_auth
 
 from scarclinic.assessments.api import router as assessments_router
 from scarclinic.assessments.photo_api import router as photos_router
+from scarclinic.biologics.api import router as biologics_router
 from scarclinic.patients.api import portal_router
 from scarclinic.patients.api import router as patients_router
 from scarclinic.treatments.api import router as consultation_router
+from scarclinic.treatments.plan_api import router as treatments_router
 
 api = NinjaAPI(
     title="scarclinic API",
@@ -31,7 +33,9 @@ api.add_router("/patients", patients_router)
 api.add_router("/portal", portal_router)
 api.add_router("/assessments", assessments_router)
 api.add_router("/photos", photos_router)
+api.add_router("/biologics", biologics_router)
 api.add_router("/consultation", consultation_router)
+api.add_router("/treatments", treatments_router)
 
 
 @api.exception_handler(ValidationError)

@@ -10,6 +10,8 @@ urlpatterns = [
     path("audit/", include("scarclinic.audit.urls")),
     path("assessments/", include("scarclinic.assessments.urls")),
     path("consultation/", include("scarclinic.treatments.urls")),
+    path("treatments/", include("scarclinic.treatments.plan_urls")),
+    path("biologics/", include("scarclinic.biologics.urls")),
     path("admin/", clinic_admin_site.urls),
     path("api/v1/", api.urls),
 ]

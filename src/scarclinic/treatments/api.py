@@ -15,7 +15,6 @@ from scarclinic.accounts.models import Clinic
 from scarclinic.accounts.roles import Perm
 from scarclinic.clinical.evidence import Modality
 from scarclinic.patients.selectors import patient_for_user
-from scarclinic.treatments import selectors, services
 from scarclinic.treatments.models import ConsultationLabs, PriceListEntry, SharedDecision
 from scarclinic.treatments.schemas import (
     DecisionIn,
@@ -29,6 +28,8 @@ from scarclinic.treatments.schemas import (
     RulesChangeIn,
     RulesOut,
 )
+from scarclinic.treatments.selectors import consultation as selectors
+from scarclinic.treatments.services import consultation as services
 
 router = Router(tags=["consultation"])
 

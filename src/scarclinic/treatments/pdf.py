@@ -15,7 +15,7 @@ from django.utils import timezone
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from scarclinic.treatments.selectors import Consultation
+from scarclinic.treatments.selectors.consultation import Consultation
 
 FONT_DIRS = (
     Path("/usr/share/fonts/truetype/dejavu"),

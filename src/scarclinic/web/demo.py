@@ -44,6 +44,7 @@ from scarclinic.patients.models import (
 )
 from scarclinic.patients.search import normalise_name, phone_digits
 from scarclinic.treatments.demo import seed_demo_consultation
+from scarclinic.treatments.demo_plans import seed_demo_plans
 from scarclinic.web.demo_consent_texts import COMMON_TAIL, CONSENT_TEXTS
 
 DEMO_PASSWORD = "scarclinic-demo"
@@ -193,6 +194,7 @@ def signature_png(rng: random.Random) -> str:
 @dataclass
 class SeedReport:
     clinics: int = 0
+    plans: int = 0
     photo_sets: int = 0
     assessments: int = 0
     users: int = 0
@@ -627,6 +629,12 @@ def seed_demo(*, patients: int, seed: int) -> SeedReport:
     )
     for clinic in clinics.values():
         seed_demo_consultation(clinic=clinic, director=users["director"])
+    report.plans = seed_demo_plans(
+        clinic=clinics["ISB"],
+        users=users,
+        patients=list(Patient.objects.filter(clinic=clinics["ISB"]).order_by("mrn")[:60]),
+        rng=random.Random(seed + 3),
+    )
     report.photo_sets = seed_demo_photos(
         patients=list(Patient.objects.filter(clinic=clinics["ISB"]).order_by("mrn")[:12]),
         taken_by=users["nurse"],

@@ -18,6 +18,7 @@ from scarclinic.patients.models import (
     SignedConsent,
     TemplateStatus,
 )
+from scarclinic.treatments.selectors.scheduling import appointments_today
 
 
 @dataclass
@@ -59,12 +60,40 @@ def _patient_rows(patients: list[Patient], clinic_id: int, note: str = "") -> li
     ]
 
 
+def _appointments_today(*, user: User, role: str, clinic_id: int) -> Panel:
+    """The physician sees their own day; nurse and front desk see the clinic's."""
+    appointments = appointments_today(
+        clinic_id=clinic_id, clinician_id=user.pk if role == Role.PHYSICIAN else None
+    )
+    if appointments:
+        audit_record(
+            action=AuditAction.LIST,
+            object_type="patients.patient",
+            clinic_id=clinic_id,
+            detail={"shown": sorted({a.patient_id for a in appointments}), "kind": "today"},
+        )
+    rows = [
+        PanelRow(
+            text=f"{timezone.localtime(a.starts_at):%H:%M} {a.patient.full_name}",
+            url=reverse("patients:chart", args=[a.patient_id]),
+            note=f"{a.get_modality_display()}, {a.room.name}",
+        )
+        for a in appointments
+    ]
+    return Panel(
+        title="Today's appointments",
+        rows=rows,
+        empty="No appointments today.",
+        link=("Calendar", reverse("plans:calendar")),
+    )
+
+
 def home_panels(*, user: User, membership: Membership) -> list[Panel]:
     role, clinic_id = membership.role, membership.clinic_id
     panels: list[Panel] = []
     patients = Patient.objects.filter(clinic_id=clinic_id)
     if role in (Role.PHYSICIAN, Role.FRONTDESK, Role.NURSE):
-        panels.append(_not_built("Today's appointments", "Scheduling (treatment plans, issue 7)"))
+        panels.append(_appointments_today(user=user, role=role, clinic_id=clinic_id))
     if role == Role.PHYSICIAN:
         recent = list(
             patients.filter(registered_at__gte=timezone.now() - timedelta(days=30)).order_by(

@@ -33,7 +33,7 @@ def test_the_patient_list_makes_the_same_number_of_queries_for_3_or_40_patients(
         history_record(patient=patient, by=cast.nurse, fitzpatrick=3)
     large = _queries(client, "/patients/")
     assert Patient.objects.filter(clinic=cast.clinic_a).count() == 39
-    assert small == large <= 12
+    assert small == large <= 14  # session, membership, 2FA device and audit included
 
 
 def test_the_chart_makes_the_same_number_of_queries_whatever_the_history_length(
@@ -47,7 +47,7 @@ def test_the_chart_makes_the_same_number_of_queries_whatever_the_history_length(
             patient=cast.amina, by=cast.nurse, change_note=f"change {n}", keloid_tendency=n % 2 == 0
         )
     many = _queries(client, url)
-    assert few == many <= 12
+    assert few == many <= 14
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,6 @@ from scarclinic.audit.services import audit_object, audit_record
 from scarclinic.clinical.candidacy import DEFAULT_RULES, RuleSet
 from scarclinic.clinical.evidence import Modality
 from scarclinic.patients.models import Patient
-from scarclinic.treatments import selectors
 from scarclinic.treatments.models import (
     NONE_YET,
     CandidacyRuleSettings,
@@ -30,6 +29,7 @@ from scarclinic.treatments.models import (
     Screening,
     SharedDecision,
 )
+from scarclinic.treatments.selectors import consultation as selectors
 
 MAX_QUESTIONS = 5000
 MAX_PRICE = Decimal("9999999999.99")

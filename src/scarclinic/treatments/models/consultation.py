@@ -3,7 +3,7 @@ consultation ran, the blood results it used, and the patient's shared decision.
 
 Nothing here is overwritten: a change of rules or prices, new blood results and every
 decision are new rows, so any screening can be traced to the rules, prices and facts it used.
-Treatment plans, sessions and procedures (issue 7) will grow from :class:`SharedDecision`.
+Treatment plans (models/plans.py) grow from :class:`SharedDecision`.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from scarclinic.audit.models import AuditAction
 from scarclinic.audit.services import audit_record
 from scarclinic.clinical.candidacy import DEFAULT_RULES
 from scarclinic.patients.selectors import patient_for_user
-from scarclinic.treatments import pdf, selectors, services
+from scarclinic.treatments import pdf
 from scarclinic.treatments.forms import (
     DecisionForm,
     LabsForm,
@@ -28,6 +28,8 @@ from scarclinic.treatments.forms import (
     apply_service_errors,
     threshold_label,
 )
+from scarclinic.treatments.selectors import consultation as selectors
+from scarclinic.treatments.services import consultation as services
 
 
 @requires(Perm.CONSULTATION_VIEW)

@@ -1,0 +1,377 @@
+"""Forms of the cell lab and the bedside. They parse; the services decide (and their errors are
+shown on the fields they name, see :func:`apply_service_errors`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from scarclinic.accounts.models import User
+from scarclinic.biologics.models import (
+    DonorEligibility,
+    DonorMaterial,
+    Manipulation,
+    ProcessingStepKind,
+    ProductCode,
+    RegulatoryClass,
+    SignatureMeaning,
+    StorageCondition,
+    StorageLocation,
+)
+from scarclinic.biologics.services import ROUTES
+from scarclinic.clinical.evidence import Modality
+from scarclinic.clinical.qc import ProductType
+
+PRODUCT_TYPE_CHOICES = [(t.value, t.label) for t in ProductType]
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+def now_local() -> str:
+    return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+
+def apply_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's field errors on the form's fields, the rest at the top."""
+    for field, messages in error.message_dict.items():
+        for message in messages:
+            if field in form.fields:
+                form.add_error(field, message)
+            else:
+                form.add_error(None, f"{field.replace('_', ' ').capitalize()}: {message}")
+
+
+class StaffChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.get_full_name() or obj.username)
+
+
+def staff_of(clinic_id: int) -> Any:
+    return (
+        User.objects.filter(memberships__clinic_id=clinic_id, memberships__is_active=True)
+        .exclude(memberships__role="patient")
+        .order_by("first_name", "username")
+    )
+
+
+class HarvestForm(forms.Form):
+    patient_mrn = forms.CharField(label="Patient MRN", max_length=32)
+    collected_at = forms.DateTimeField(label="Harvested at", widget=DateTimeInput())
+    harvest_site = forms.CharField(max_length=100, help_text="e.g. abdomen, flanks, thighs")
+    volume_ml = forms.DecimalField(label="Lipoaspirate volume (mL)", max_digits=8, decimal_places=1)
+    performed_by = StaffChoice(queryset=User.objects.none(), required=False, label="Harvested by")
+    procedure_reference = forms.CharField(max_length=100, required=False)
+    note = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, clinic_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["performed_by"].queryset = staff_of(clinic_id)  # type: ignore[attr-defined]
+
+
+class BloodDrawForm(forms.Form):
+    patient_mrn = forms.CharField(label="Patient MRN", max_length=32)
+    collected_at = forms.DateTimeField(label="Blood drawn at", widget=DateTimeInput())
+    volume_ml = forms.DecimalField(label="Blood volume (mL)", max_digits=6, decimal_places=1)
+    preparation_method = forms.CharField(
+        max_length=200, help_text="The PRP kit, or the centrifuge protocol (spins, g, minutes)"
+    )
+    performed_by = StaffChoice(queryset=User.objects.none(), required=False, label="Drawn by")
+    note = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, clinic_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["performed_by"].queryset = staff_of(clinic_id)  # type: ignore[attr-defined]
+
+
+class DonorReceiptForm(forms.Form):
+    supplier = forms.CharField(max_length=200)
+    donor_identifier = forms.CharField(label="Donor id (supplier's)", max_length=64)
+    eligibility = forms.ChoiceField(choices=DonorEligibility.choices)
+    screening_results = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One per line, 'test: result', e.g. 'HBsAg: non-reactive'",
+    )
+    screening_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    material = forms.ChoiceField(choices=DonorMaterial.choices)
+    supplier_lot = forms.CharField(label="Supplier's lot", max_length=64)
+    received_at = forms.DateTimeField(widget=DateTimeInput())
+    shipping_temperature_c = forms.DecimalField(
+        label="Temperature on receipt (°C)", max_digits=5, decimal_places=1
+    )
+    time_out_of_storage_minutes = forms.IntegerField(
+        label="Time out of storage (minutes)", min_value=0
+    )
+    condition_acceptable = forms.BooleanField(
+        required=False, initial=True, label="Received intact and within its shipping conditions"
+    )
+    note = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ProductForm(forms.Form):
+    product_type = forms.ChoiceField(choices=PRODUCT_TYPE_CHOICES)
+    product_code = forms.ModelChoiceField(
+        queryset=ProductCode.objects.none(), required=False, help_text="From the clinic's table"
+    )
+    volume_ml = forms.DecimalField(label="Volume (mL)", max_digits=7, decimal_places=2)
+    cell_count_million = forms.DecimalField(
+        label="Viable cells (x10^6)", required=False, max_digits=10, decimal_places=2
+    )
+    platelet_count_10e9_per_l = forms.DecimalField(
+        label="Platelet count (x10^9/L), PRP", required=False, max_digits=7, decimal_places=1
+    )
+    dose_body_weight_kg = forms.DecimalField(
+        label="Recipient's body weight (kg)",
+        required=False,
+        max_digits=5,
+        decimal_places=1,
+        help_text="Endotoxin EU/kg is computed with it",
+    )
+    storage_condition = forms.ChoiceField(choices=StorageCondition.choices)
+    stability_after_thaw_hours = forms.IntegerField(
+        label="Stability after thaw (hours)",
+        required=False,
+        min_value=1,
+        max_value=720,
+        help_text="Frozen units: from the lab's own stability validation",
+    )
+    expires_at = forms.DateTimeField(label="Expires at", widget=DateTimeInput())
+    regulatory_class = forms.ChoiceField(
+        choices=RegulatoryClass.choices, help_text="Clinical reference §11 (US, 21 CFR 1271)"
+    )
+    ind_number = forms.CharField(label="IND number", max_length=40, required=False)
+    irb_approval = forms.CharField(label="IRB approval", max_length=200, required=False)
+    protocol_name = forms.CharField(max_length=200, required=False)
+    manipulation = forms.ChoiceField(choices=Manipulation.choices)
+    culture_passage = forms.IntegerField(required=False, min_value=0, max_value=50)
+    note = forms.CharField(max_length=500, required=False)
+
+    def __init__(self, *args: Any, clinic_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product_code"].queryset = ProductCode.objects.filter(  # type: ignore[attr-defined]
+            clinic_id=clinic_id, is_active=True
+        )
+
+
+class ProcessingForm(forms.Form):
+    step = forms.ChoiceField(choices=ProcessingStepKind.choices)
+    performed_at = forms.DateTimeField(
+        widget=DateTimeInput(), required=False, help_text="Blank: now"
+    )
+    equipment = forms.CharField(max_length=200, required=False, help_text="Device and its id")
+    reagents = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="One per line: 'reagent: lot', e.g. 'Collagenase NB6: L2291'",
+    )
+    description = forms.CharField(max_length=500, required=False)
+
+    def clean_reagents(self) -> list[tuple[str, str]]:
+        pairs = []
+        for line in (self.cleaned_data.get("reagents") or "").splitlines():
+            if not line.strip():
+                continue
+            reagent, _, lot = line.partition(":")
+            pairs.append((reagent.strip(), lot.strip()))
+        return pairs
+
+
+class QcResultForm(forms.Form):
+    test_code = forms.ChoiceField(label="Test", choices=())
+    value = forms.CharField(label="Value (number)", required=False, max_length=30)
+    unit = forms.CharField(required=False, max_length=20)
+    text = forms.CharField(
+        label="Result (text)", required=False, max_length=200, help_text="e.g. Negative, No growth"
+    )
+    method = forms.CharField(required=False, max_length=200)
+    tested_at = forms.DateTimeField(widget=DateTimeInput(), required=False, help_text="Blank: now")
+
+    def __init__(self, *args: Any, tests: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["test_code"].choices = tests  # type: ignore[attr-defined]
+
+
+RELEASE_MEANINGS = [
+    (m.value, m.label) for m in (SignatureMeaning.APPROVAL, SignatureMeaning.RESPONSIBILITY)
+]
+
+
+class ReleaseForm(forms.Form):
+    meaning = forms.ChoiceField(
+        label="Meaning of your signature", choices=RELEASE_MEANINGS, widget=forms.RadioSelect
+    )
+    password = forms.CharField(
+        label="Your password (electronic signature)",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    justification = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Justification for an exceptional release",
+        help_text="Only when a required result is missing or failing",
+    )
+    director_username = forms.CharField(
+        required=False, max_length=150, label="Medical director (user name)"
+    )
+    director_password = forms.CharField(
+        required=False,
+        label="Medical director's password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args: Any, exceptional: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if exceptional:
+            # Only a release that takes responsibility for the unmet specification.
+            self.fields["meaning"].choices = RELEASE_MEANINGS[1:]  # type: ignore[attr-defined]
+            self.fields["justification"].required = True
+        else:
+            for name in ("justification", "director_username", "director_password"):
+                del self.fields[name]
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(max_length=500)
+    password = forms.CharField(
+        label="Your password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class StoreForm(forms.Form):
+    to_location = forms.ModelChoiceField(queryset=StorageLocation.objects.none(), label="Location")
+    rack = forms.CharField(max_length=40, required=False)
+    position = forms.CharField(max_length=40, required=False)
+    note = forms.CharField(max_length=500, required=False)
+
+    def __init__(self, *args: Any, clinic_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_location"].queryset = StorageLocation.objects.filter(  # type: ignore[attr-defined]
+            clinic_id=clinic_id, is_active=True
+        )
+
+
+class HandOverForm(forms.Form):
+    handed_to = StaffChoice(queryset=User.objects.none(), label="Handed to")
+    note = forms.CharField(max_length=500, required=False)
+
+    def __init__(self, *args: Any, clinic_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["handed_to"].queryset = staff_of(clinic_id)  # type: ignore[attr-defined]
+
+
+class ExcursionForm(forms.Form):
+    temperature_c = forms.DecimalField(
+        label="Temperature reached (°C)", max_digits=5, decimal_places=1
+    )
+    duration_minutes = forms.IntegerField(label="For how long (minutes)", min_value=0)
+    keep_released = forms.BooleanField(
+        required=False, label="Assessed: the unit stays usable (say why in the note)"
+    )
+    note = forms.CharField(max_length=500, required=False)
+
+
+class IssueForm(forms.Form):
+    patient_mrn = forms.CharField(
+        label="For patient (MRN)",
+        max_length=32,
+        required=False,
+        help_text="Required for a donor unit; an autologous unit is its own patient's",
+    )
+    handed_to = StaffChoice(queryset=User.objects.none(), required=False, label="Handed to")
+    note = forms.CharField(max_length=500, required=False)
+
+    def __init__(self, *args: Any, clinic_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["handed_to"].queryset = staff_of(clinic_id)  # type: ignore[attr-defined]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=500)
+
+
+MODALITY_CHOICES = [
+    ("", "From the product (default)"),
+    (Modality.STEM_CELL_SVF_INJECTION.value, Modality.STEM_CELL_SVF_INJECTION.label),
+    (
+        Modality.TOPICAL_CELL_PRODUCT_AFTER_MICRONEEDLING.value,
+        Modality.TOPICAL_CELL_PRODUCT_AFTER_MICRONEEDLING.label,
+    ),
+    (Modality.MICRONEEDLING_PRP.value, Modality.MICRONEEDLING_PRP.label),
+]
+
+
+class BedsideForm(forms.Form):
+    din = forms.CharField(
+        label="Product DIN (scan or type)",
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
+    )
+    patient_identifier = forms.CharField(
+        label="Patient MRN (scan the wristband or type)",
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    modality = forms.ChoiceField(choices=MODALITY_CHOICES, required=False, label="Treatment")
+
+
+class AdministrationForm(BedsideForm):
+    """After a passing check: the DIN and MRN stay as scanned (recording checks them again)."""
+
+    route = forms.ChoiceField(choices=[(r, r) for r in ROUTES])
+    volume_ml = forms.DecimalField(label="Volume given (mL)", max_digits=7, decimal_places=2)
+    sites = forms.CharField(max_length=300, required=False, help_text="Regions treated")
+    note = forms.CharField(max_length=500, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("din", "patient_identifier"):
+            self.fields[name].widget.attrs.update({"readonly": True, "autofocus": False})
+
+
+class LocationForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    storage_condition = forms.ChoiceField(choices=StorageCondition.choices)
+
+
+class SettingsForm(forms.Form):
+    facility_identification_number = forms.CharField(
+        label="Facility identification number (FIN)",
+        max_length=5,
+        help_text="5 characters, assigned by ICCBBA",
+    )
+    fin_is_demo = forms.BooleanField(required=False, label="Demo FIN (not assigned by ICCBBA)")
+    expiring_soon_days = forms.IntegerField(min_value=1, max_value=365, initial=7)
+    prp_use_within_hours = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=24,
+        label="PRP: use within (hours)",
+        help_text="Blank: until the end of the day of the blood draw",
+    )
+
+
+class CodesForm(forms.Form):
+    csv_file = forms.FileField(label="CSV file (code, description, product_type)")
+    licence_note = forms.CharField(
+        max_length=200, required=False, help_text="ICCBBA table version and licence"
+    )
+    local_test_codes = forms.BooleanField(
+        required=False, label="These are local test codes, not from ICCBBA's table"
+    )
+
+
+class RecallForm(forms.Form):
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    donor = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    collection = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    lot = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    din = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
