@@ -620,7 +620,12 @@ def _snapshot() -> dict[str, list[Any]]:
             "clinics": list(Clinic.objects.order_by("pk").values()),
             "users": list(
                 User.objects.order_by("pk").values(
-                    "pk", "username", "password", "is_active", "is_staff", "is_superuser",
+                    "pk",
+                    "username",
+                    "password",
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
                     "session_epoch",
                 )
             ),

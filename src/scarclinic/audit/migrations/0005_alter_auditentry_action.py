@@ -4,15 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0004_alter_auditentry_action'),
+        ("audit", "0004_alter_auditentry_action"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('read', 'Read'), ('list', 'List / search'), ('create', 'Create'), ('update', 'Update'), ('sign', 'Sign'), ('withdraw', 'Withdraw'), ('export', 'Export'), ('login', 'Sign in'), ('login_failed', 'Failed sign-in'), ('locked_out', 'Locked out after failed sign-ins'), ('two_factor', 'Second factor'), ('two_factor_failed', 'Failed second factor'), ('logout', 'Sign out'), ('admin', 'Admin change'), ('seed', 'Demo data loaded')], max_length=20),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("read", "Read"),
+                    ("list", "List / search"),
+                    ("create", "Create"),
+                    ("update", "Update"),
+                    ("sign", "Sign"),
+                    ("withdraw", "Withdraw"),
+                    ("export", "Export"),
+                    ("login", "Sign in"),
+                    ("login_failed", "Failed sign-in"),
+                    ("locked_out", "Locked out after failed sign-ins"),
+                    ("two_factor", "Second factor"),
+                    ("two_factor_failed", "Failed second factor"),
+                    ("logout", "Sign out"),
+                    ("admin", "Admin change"),
+                    ("seed", "Demo data loaded"),
+                ],
+                max_length=20,
+            ),
         ),
     ]
