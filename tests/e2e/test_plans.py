@@ -114,7 +114,7 @@ def test_a_plan_from_decision_to_booked_sessions_procedure_record_and_handout(
     text = Path(ics.value.path()).read_text()
     assert text.count("BEGIN:VEVENT") == 3 and "TZID=Asia/Karachi" in text
     assert ics.value.suggested_filename == f"plan-{plan.pk}.ics"
-    page.get_by_role("link", name="Calendar", exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Calendar").click()
     page.locator("#cal-view").select_option("week")
     expect(page).to_have_url(re.compile(r"view=week"))
     page.goto(f"/treatments/calendar/?view=week&date={start:%Y-%m-%d}")
