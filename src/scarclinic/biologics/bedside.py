@@ -86,7 +86,7 @@ def _product_refusals(product: ProductUnit, now: object) -> list[Refusal]:
         refusals.append(
             Refusal("administered", "din", "Already administered: a unit is given once.")
         )
-    if False:
+    if product.expires_at <= now:  # type: ignore[operator]
         refusals.append(Refusal("expired", "din", f"Expired at {_local(product.expires_at)}."))
     if product.storage_condition in FROZEN_CONDITIONS and product.thawed_at is None:
         refusals.append(

@@ -22,7 +22,9 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from scarclinic.accounts.access import has_perm_in
 from scarclinic.accounts.models import Clinic, User
+from scarclinic.accounts.roles import Perm
 from scarclinic.assessments.models import AssessmentStatus, ScarAssessment
 from scarclinic.biologics import selectors, services
 from scarclinic.biologics.models import (
@@ -188,6 +190,13 @@ def seed_demo_biologics(
         return 0
     lab, director, nurse = users["lab"], users["director"], users["nurse"]
     physician = users.get("physician")
+    needed = (
+        (lab, Perm.PRODUCT_PROCESS),
+        (director, Perm.PRODUCT_SETTINGS),
+        (nurse, Perm.PRODUCT_ADMINISTER),
+    )
+    if not all(has_perm_in(user, clinic.pk, perm) for user, perm in needed):
+        return 0  # a clinic without a lab technician, a director and a nurse: no cell lab
     _settings(clinic, director)
     codes = _codes(clinic, director)
     places = _locations(clinic, lab)

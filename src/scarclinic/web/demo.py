@@ -31,6 +31,7 @@ from scarclinic.assessments.models import (
 )
 from scarclinic.audit.models import AuditAction
 from scarclinic.audit.services import audit_record
+from scarclinic.biologics.demo import seed_demo_biologics
 from scarclinic.clinical.morphology import FacialRegion, Morphology
 from scarclinic.clinical.scales import scores_from_findings
 from scarclinic.patients.models import (
@@ -194,6 +195,7 @@ def signature_png(rng: random.Random) -> str:
 @dataclass
 class SeedReport:
     clinics: int = 0
+    products: int = 0
     plans: int = 0
     photo_sets: int = 0
     assessments: int = 0
@@ -629,6 +631,12 @@ def seed_demo(*, patients: int, seed: int) -> SeedReport:
     )
     for clinic in clinics.values():
         seed_demo_consultation(clinic=clinic, director=users["director"])
+    report.products = seed_demo_biologics(
+        clinic=clinics["ISB"],
+        users=users,
+        patients=list(Patient.objects.filter(clinic=clinics["ISB"]).order_by("mrn")[:30]),
+        rng=random.Random(seed + 4),
+    )
     report.plans = seed_demo_plans(
         clinic=clinics["ISB"],
         users=users,

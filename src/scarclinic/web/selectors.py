@@ -12,6 +12,7 @@ from scarclinic.accounts.models import Membership, User
 from scarclinic.accounts.roles import Perm, Role, role_has
 from scarclinic.audit.models import AuditAction, AuditEntry
 from scarclinic.audit.services import audit_record
+from scarclinic.biologics.selectors import lab_queue
 from scarclinic.patients.models import (
     ConsentTemplateVersion,
     Patient,
@@ -131,8 +132,23 @@ def home_panels(*, user: User, membership: Membership) -> list[Panel]:
             )
         )
     if role == Role.LAB:
-        panels.append(_not_built("Products awaiting QC", "Cell-product tracking (issue 6)"))
-        panels.append(_not_built("Storage and expiry", "Cell-product tracking (issue 6)"))
+        queue = lab_queue(clinic_id=clinic_id)
+        panels.append(
+            Panel(
+                title="Products awaiting QC or release",
+                rows=[
+                    PanelRow(
+                        text=f"{item.din} · {item.product_type_label}",
+                        url=item.url,
+                        note=item.stage_label
+                        + (f": {', '.join(item.waiting_for)}" if item.waiting_for else ""),
+                    )
+                    for item in queue[:10]
+                ],
+                empty="Nothing is waiting: every unit is released, issued or closed.",
+                link=("Lab inventory", reverse("biologics:inventory")),
+            )
+        )
     if role == Role.DIRECTOR:
         since = timezone.now() - timedelta(days=30)
         panels.append(

@@ -26,7 +26,7 @@ class Command(BaseCommand):
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"Demo data: {report.patients} patients, {report.histories} history versions, "
-            f"{report.consents} consents, {report.assessments} assessments, {report.photo_sets} photo sets, {report.plans} plans, {report.users} users "
+            f"{report.consents} consents, {report.assessments} assessments, {report.photo_sets} photo sets, {report.plans} plans, {report.products} cell products, {report.users} users "
             f"created in {elapsed:.1f} s "
             "(existing records kept)."
         )
