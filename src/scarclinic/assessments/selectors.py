@@ -12,6 +12,7 @@ from scarclinic.accounts.models import User
 from scarclinic.accounts.roles import Perm
 from scarclinic.assessments.face_map import trend_points
 from scarclinic.assessments.models import (
+    AssessmentAddendum,
     AssessmentStatus,
     Instrument,
     PatientReportedOutcome,
@@ -38,31 +39,24 @@ def latest_signed_assessment(*, patient: Patient) -> ScarAssessment | None:
 
 def assessment_profile(assessment: ScarAssessment) -> ScarProfile:
     """What screening and recommendation need from an assessment, corrections applied."""
+    correction = _latest_count_correction(assessment)
+    grid = (
+        correction.corrected_findings
+        if correction is not None and correction.corrected_findings is not None
+        else findings_grid(assessment)
+    )
     counts: dict[Morphology, int] = {}
-    corrected = next(
-        (a for a in reversed(list(assessment.addenda.all())) if a.corrected_findings), None
-    )
-    if corrected is not None and corrected.corrected_findings:
-        for per_region in corrected.corrected_findings.values():
-            for morphology, n in per_region.items():
-                counts[Morphology(morphology)] = counts.get(Morphology(morphology), 0) + int(n)
-    else:
-        for finding in assessment.findings.all():
-            m = Morphology(finding.morphology)
-            counts[m] = counts.get(m, 0) + finding.count
-    grade = next(
-        (a.corrected_grade for a in reversed(list(assessment.addenda.all())) if a.corrected_grade),
-        assessment.qualitative_grade,
-    )
-    gb = corrected.goodman_baron_score if corrected else assessment.goodman_baron_score
-    ecca = corrected.ecca_score if corrected else assessment.ecca_score
+    for per_region in grid.values():
+        for morphology, n in per_region.items():
+            counts[Morphology(morphology)] = counts.get(Morphology(morphology), 0) + int(n)
+    scores = effective_scores(assessment)
     return ScarProfile(
         counts=counts,
-        grade=QualitativeGrade(grade) if grade else None,
+        grade=QualitativeGrade(scores.grade) if scores.grade else None,
         active_acne_at_exam=assessment.active_acne,
         assessed_on=assessment.visit_date,
-        goodman_baron_total=gb,
-        ecca_total=ecca,
+        goodman_baron_total=scores.goodman_baron,
+        ecca_total=scores.ecca,
     )
 
 
@@ -82,10 +76,20 @@ class EffectiveScores:
     corrected: bool
 
 
+def _latest_count_correction(assessment: ScarAssessment) -> AssessmentAddendum | None:
+    """The newest addendum that corrected the counts (an empty correction counts too)."""
+    return next(
+        (a for a in reversed(list(assessment.addenda.all())) if a.corrected_findings is not None),
+        None,
+    )
+
+
 def effective_scores(assessment: ScarAssessment) -> EffectiveScores:
-    addenda = list(assessment.addenda.all())
-    counts = next((a for a in reversed(addenda) if a.corrected_findings is not None), None)
-    grade = next((a.corrected_grade for a in reversed(addenda) if a.corrected_grade), None)
+    counts = _latest_count_correction(assessment)
+    grade = next(
+        (a.corrected_grade for a in reversed(list(assessment.addenda.all())) if a.corrected_grade),
+        None,
+    )
     return EffectiveScores(
         goodman_baron=counts.goodman_baron_score if counts else assessment.goodman_baron_score,
         ecca=counts.ecca_score if counts else assessment.ecca_score,

@@ -194,3 +194,14 @@ def test_a_portal_patient_answers_only_for_their_own_record(cast: Cast) -> None:
             answers={"bother": 3},
             source="portal",
         )
+
+
+def test_a_correction_to_no_scars_at_all_is_what_the_profile_sees(cast: Cast) -> None:
+    signed = _save(cast, sign=True)
+    services.assessment_add_addendum(
+        assessment=signed, by=cast.physician, note="Marks were not scars", corrected_findings={}
+    )
+    profile = latest_profile(patient=cast.amina)
+    assert profile is not None
+    assert dict(profile.counts) == {}
+    assert profile.goodman_baron_total == 0 and profile.ecca_total == 0
