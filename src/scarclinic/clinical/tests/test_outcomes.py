@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import random
-import time
 import warnings
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -560,14 +559,12 @@ def test_the_95_percent_intervals_contain_the_true_effect_about_95_percent_of_th
     assert all(h / runs >= 0.85 for h in hits.values()), hits
 
 
-def test_fitting_five_thousand_assessments_takes_seconds_not_minutes() -> None:
+def test_five_thousand_assessments_are_fitted_with_the_mixed_model() -> None:
+    # The fit's speed (about 1 s here) is a figure for bench/, not an assertion.
     clinic = simulated_clinic(1400, seed=9)
     assert 4500 <= len(clinic.observations) <= 5500
-    started = time.perf_counter()
     effects = fit_modality_effects(clinic.observations, scale="ecca")
-    elapsed = time.perf_counter() - started
     assert effects.method == "mixed_model"
-    assert elapsed < 10  # about 1 s on a developer's machine; generous for a busy CI
 
 
 # --- Forecast --------------------------------------------------------------------------------
