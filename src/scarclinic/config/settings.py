@@ -128,6 +128,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # in-memory database does ("database table is locked").
         DATABASES["default"]["TEST"] = {"NAME": os.environ["SQLITE_TEST_FILE"]}
 
+if os.environ.get("DATABASE_REPLICA_URL"):
+    # A streaming replica of the primary for analytics and exports (config/db_routing.py).
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    # In tests the replica is the primary under another connection: no second test database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["scarclinic.config.db_routing.ReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
