@@ -69,6 +69,14 @@ class Perm(StrEnum):
     PRODUCT_ADMINISTER = "product.administer"  # the bedside check and the administration
     PRODUCT_LOOKBACK = "product.lookback"  # lookback and recall from a donor, lot or patient
     PRODUCT_SETTINGS = "product.settings"  # facility number, product code table, QC specs
+    OUTCOMES_VIEW = "outcomes.view"  # one patient's progress, timeline and progress report
+    ADVERSE_EVENT_VIEW = "adverse_event.view"
+    ADVERSE_EVENT_RECORD = "adverse_event.record"  # record and update, assess a portal report
+    ADVERSE_EVENT_REVIEW = "adverse_event.review"  # the medical director's review of serious ones
+    ANALYTICS_VIEW = "analytics.view"  # the clinic's cohort analytics and its comparison table
+    FHIR_EXPORT = "fhir.export"  # one patient's record as a FHIR bundle
+    FHIR_BULK_EXPORT = "fhir.bulk_export"  # the whole clinic as NDJSON
+    PATIENT_IMPORT = "patient.import"  # register patients from FHIR or CSV files
 
 
 _CLINICAL_READ = {
@@ -80,6 +88,8 @@ _CLINICAL_READ = {
     Perm.CONSULTATION_VIEW,
     Perm.PLAN_VIEW,
     Perm.SCHEDULE_VIEW,
+    Perm.OUTCOMES_VIEW,
+    Perm.ADVERSE_EVENT_VIEW,
 }
 # Cell products: the lab receives, processes, tests, labels, stores, issues and releases
 # (a second lab person or the director, checked per unit); the care team checks at the bedside
@@ -124,6 +134,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.PLAN_PRESCRIBE,
             Perm.PROCEDURE_RECORD,
             Perm.PROCEDURE_SIGN,
+            Perm.ADVERSE_EVENT_RECORD,
+            Perm.ANALYTICS_VIEW,
+            Perm.FHIR_EXPORT,
         }
     ),
     # The nurse runs the checklist, records with the physician and gives the post-care.
@@ -131,7 +144,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
         _CLINICAL_READ
         | _CARE_TEAM
         | _PRODUCT_BEDSIDE
-        | {Perm.CHECKLIST_RECORD, Perm.PROCEDURE_RECORD, Perm.POSTCARE_GIVE}
+        | {
+            Perm.CHECKLIST_RECORD,
+            Perm.PROCEDURE_RECORD,
+            Perm.POSTCARE_GIVE,
+            Perm.ADVERSE_EVENT_RECORD,
+        }
     ),
     # The lab needs to know whose cells it holds (chain of identity), not their history.
     Role.LAB: frozenset({Perm.PATIENT_VIEW} | _PRODUCT_LAB),
@@ -144,6 +162,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.CONSENT_VIEW,
             Perm.SCHEDULE_VIEW,
             Perm.APPOINTMENT_BOOK,
+            Perm.PATIENT_IMPORT,
         }
     ),
     Role.DIRECTOR: frozenset(
@@ -158,6 +177,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.PRICES_MANAGE,
             Perm.POSTCARE_TEMPLATE_MANAGE,
             Perm.RESOURCES_MANAGE,
+            Perm.ADVERSE_EVENT_RECORD,
+            Perm.ADVERSE_EVENT_REVIEW,
+            Perm.ANALYTICS_VIEW,
+            Perm.FHIR_EXPORT,
+            Perm.FHIR_BULK_EXPORT,
+            Perm.PATIENT_IMPORT,
         }
     ),
     # IT administration: users, clinics, templates; no patient data.
