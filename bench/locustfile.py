@@ -5,6 +5,7 @@ charts and their sections, reads the assessment and consultation pages, calls th
 
 from __future__ import annotations
 
+import os
 import random
 
 from locust import HttpUser, between, task
@@ -16,14 +17,26 @@ class Physician(HttpUser):
     wait_time = between(0.5, 2)
 
     def on_start(self) -> None:
-        self.client.get("/login/", name="/login/")
-        token = self.client.cookies.get("csrftoken", "")
-        self.client.post(
-            "/login/",
-            {"username": "physician", "password": "scarclinic-demo", "csrfmiddlewaretoken": token},
-            name="/login/ (sign in)",
-        )
-        self.patient_ids = list(range(1, 200))
+        # python -m bench signs in once and passes the session: 50 sign-ins (each an argon2
+        # hash on purpose) would be the load test's main work on two cores.
+        session = os.environ.get("BENCH_SESSIONID", "")
+        if session:
+            self.client.cookies.set("sessionid", session)
+        else:
+            self.client.get("/login/", name="/login/")
+            token = self.client.cookies.get("csrftoken", "")
+            self.client.post(
+                "/login/",
+                {
+                    "username": "physician",
+                    "password": "scarclinic-demo",
+                    "csrfmiddlewaretoken": token,
+                },
+                name="/login/ (sign in)",
+            )
+        # python -m bench passes patients of the physician's clinic; else the demo's first ids.
+        ids = os.environ.get("BENCH_PATIENT_IDS", "")
+        self.patient_ids = [int(i) for i in ids.split(",") if i] or list(range(1, 200))
 
     @task(4)
     def search(self) -> None:

@@ -32,6 +32,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils import timezone
 
 from scarclinic.accounts.models import Clinic, Membership, User
+from scarclinic.analytics.tests.permission_rows import (
+    ANALYTICS_BODIES,
+    ANALYTICS_CHANGES_DATABASE,
+    ANALYTICS_ROUTES,
+)
 from scarclinic.assessments import services as assessment_services
 from scarclinic.assessments.models import (
     AssessmentAddendum,
@@ -58,6 +63,21 @@ from scarclinic.biologics.tests.permission_rows import (
     biologics_world,
 )
 from scarclinic.config.api import api
+from scarclinic.interop.tests.permission_rows import (
+    INTEROP_BODIES,
+    INTEROP_CHANGES_DATABASE,
+    INTEROP_ROUTES,
+    interop_snapshot,
+    interop_world,
+)
+from scarclinic.ops.tests.permission_rows import OPS_CHANGES_DATABASE, OPS_ROUTES
+from scarclinic.outcomes.tests.permission_rows import (
+    OUTCOMES_BODIES,
+    OUTCOMES_CHANGES_DATABASE,
+    OUTCOMES_ROUTES,
+    outcomes_snapshot,
+    outcomes_world,
+)
 from scarclinic.patients import services
 from scarclinic.patients.models import (
     ConsentTemplate,
@@ -65,6 +85,13 @@ from scarclinic.patients.models import (
     MedicalHistoryVersion,
     Patient,
     SignedConsent,
+)
+from scarclinic.portal.tests.permission_rows import (
+    PORTAL_BODIES,
+    PORTAL_CHANGES_DATABASE,
+    PORTAL_ROUTES,
+    portal_snapshot,
+    portal_world,
 )
 from scarclinic.treatments.models import (
     CandidacyRuleSettings,
@@ -122,6 +149,7 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     "GET /login/":                                                (302, 302, 302, 302, 302, 302, 302, 302, 200),
     "POST /logout/":                                              (302, 302, 302, 302, 302, 302, 302, 302, 302),
     "POST /clinic/switch/":                                       (302, 302, 302, 302, 302, 302, 302, 400, 302),
+    "POST /language/":                                            (302, 302, 302, 302, 302, 302, 302, 302, 302),
     "POST /logout/everywhere/":                                   (302, 302, 302, 302, 302, 302, 302, 302, 302),
     "GET /2fa/":                                                  (200, 200, 200, 200, 200, 200, 200, 200, 302),
     "GET /2fa/setup/":                                            (200, 200, 200, 200, 200, 200, 200, 200, 302),
@@ -350,6 +378,21 @@ CHANGES_DATABASE |= PHOTO_CHANGES_DATABASE | CONSULTATION_CHANGES_DATABASE | PLA
 MATRIX |= BIOLOGICS_ROUTES
 CHANGES_DATABASE |= BIOLOGICS_CHANGES_DATABASE
 
+MATRIX |= OUTCOMES_ROUTES
+CHANGES_DATABASE |= OUTCOMES_CHANGES_DATABASE
+
+MATRIX |= INTEROP_ROUTES
+CHANGES_DATABASE |= INTEROP_CHANGES_DATABASE
+
+MATRIX |= ANALYTICS_ROUTES
+CHANGES_DATABASE |= ANALYTICS_CHANGES_DATABASE
+
+MATRIX |= PORTAL_ROUTES
+CHANGES_DATABASE |= PORTAL_CHANGES_DATABASE
+
+MATRIX |= OPS_ROUTES
+CHANGES_DATABASE |= OPS_CHANGES_DATABASE
+
 EXPECTED: dict[str, dict[str, int]] = {
     route: dict(zip(ROLES, row, strict=True)) for route, row in MATRIX.items()
 }
@@ -445,6 +488,9 @@ def world(cast: Cast, settings: Any, tmp_path: Any) -> World:
     ids |= photo_world(cast) | consultation_world(cast)
     ids |= plan_world(cast)
     ids |= biologics_world(cast)
+    ids |= outcomes_world(cast)
+    ids |= interop_world(cast)
+    ids |= portal_world(cast, ids)
     return World(cast=cast, ids=ids)
 
 
@@ -537,6 +583,7 @@ BODIES: dict[str, Callable[[World], dict[str, Any]]] = {
     "POST /2fa/verify/": lambda w: {"code": "000000"},
     "POST /2fa/recovery-codes/": lambda w: {},
     "POST /clinic/switch/": lambda w: {"clinic_id": w.ids["clinic_a"]},
+    "POST /language/": lambda w: {"language": "ur", "next": "/"},
     "POST /patients/register/": lambda w: _NEW_PATIENT,
     "POST /patients/{amina}/edit/": lambda w: _demographics(w.cast.amina, phone="+92 321 0000001"),
     "POST /patients/{zara}/edit/": lambda w: _demographics(w.cast.zara, phone="+92 321 0000002"),
@@ -608,6 +655,10 @@ BODIES |= CONSULTATION_BODIES | PLAN_BODIES
 BODIES |= {route: (lambda w, body=body: body(w.ids)) for route, body in PHOTO_BODIES.items()}
 
 BODIES |= BIOLOGICS_BODIES
+BODIES |= ANALYTICS_BODIES
+BODIES |= OUTCOMES_BODIES
+BODIES |= INTEROP_BODIES
+BODIES |= PORTAL_BODIES
 
 # What a refusal must never show: the cast's patients' names and MRNs.
 PATIENT_SECRETS = ("Amina", "Qureshi", "A-0001", "Bilal", "A-0002", "Zara", "Malik", "B-0001")
@@ -651,6 +702,9 @@ def _snapshot() -> dict[str, list[Any]]:
         }
         | plan_snapshot()
         | biologics_snapshot()
+        | outcomes_snapshot()
+        | interop_snapshot()
+        | portal_snapshot()
     )
 
 
@@ -658,7 +712,7 @@ def _send(client: Client, route: str, world: World) -> Any:
     method, template = route.split(" ", 1)
     path = template.format(**world.ids)
     body = BODIES[route](world) if route in BODIES else None
-    if path.startswith("/api/") and route not in MULTIPART_API_ROUTES:
+    if path.startswith(("/api/", "/fhir")) and route not in MULTIPART_API_ROUTES:
         return client.generic(
             method,
             path,

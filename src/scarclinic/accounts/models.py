@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from scarclinic.accounts.roles import Role
 
@@ -13,7 +14,9 @@ class Clinic(models.Model):
     """A clinic of the network; patients, products and staff work belong to one."""
 
     name = models.CharField(max_length=200)
-    code = models.SlugField(max_length=20, unique=True, help_text="Short code, e.g. ISB")
+    code = models.SlugField(
+        max_length=20, unique=True, help_text=gettext_lazy("Short code, e.g. ISB")
+    )
     city = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -28,7 +31,9 @@ class User(AbstractUser):
     """A person who signs in: staff, or a patient using the portal."""
 
     preferred_language = models.CharField(
-        max_length=5, choices=[("en", "English"), ("ur", "Urdu")], default="en"
+        max_length=5,
+        choices=[("en", gettext_lazy("English")), ("ur", gettext_lazy("Urdu"))],
+        default="en",
     )
     # Raised by "sign out everywhere": every session signed with the old value stops working.
     session_epoch = models.PositiveIntegerField(default=0, editable=False)

@@ -182,7 +182,6 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.ANALYTICS_VIEW,
             Perm.FHIR_EXPORT,
             Perm.FHIR_BULK_EXPORT,
-            Perm.PATIENT_IMPORT,
         }
     ),
     # IT administration: users, clinics, templates; no patient data.

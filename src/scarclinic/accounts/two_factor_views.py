@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from scarclinic.accounts import two_factor
@@ -18,7 +19,7 @@ from scarclinic.accounts.models import User
 class CodeForm(forms.Form):
     code = forms.CharField(
         max_length=16,
-        label="Code",
+        label=gettext_lazy("Code"),
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
@@ -59,7 +60,9 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             )
         form.add_error(
             "code",
-            "That code does not match. Check the time on your phone and try the newest code.",
+            gettext(
+                "That code does not match. Check the time on your phone and try the newest code."
+            ),
         )
     secret = device.config_url.split("secret=")[1].split("&")[0]
     return render(
@@ -86,7 +89,10 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
                 target = "/"
             return redirect(target or "/")
         form.add_error(
-            "code", "That code is not valid. Use the newest code from your app, or a recovery code."
+            "code",
+            gettext(
+                "That code is not valid. Use the newest code from your app, or a recovery code."
+            ),
         )
     return render(request, "accounts/two_factor_verify.html", {"form": form})
 
@@ -96,7 +102,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 def two_factor_new_codes(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not two_factor.has_confirmed_device(user) or not user.is_verified():
-        messages.error(request, "Pass the second factor first.")
+        messages.error(request, gettext("Pass the second factor first."))
         return redirect("two_factor_home")
     codes = two_factor.regenerate_recovery_codes(user=user)
     return render(request, "accounts/two_factor_codes.html", {"codes": codes})

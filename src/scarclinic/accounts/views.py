@@ -11,6 +11,7 @@ from django.db.models import F
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from scarclinic.accounts.access import membership_in
@@ -32,9 +33,9 @@ def switch_clinic(request: HttpRequest) -> HttpResponse:
     try:
         clinic_id = int(request.POST.get("clinic_id", ""))
     except ValueError:
-        return HttpResponseBadRequest("Choose a clinic.")
+        return HttpResponseBadRequest(gettext("Choose a clinic."))
     if membership_in(request.user, clinic_id) is None:
-        return HttpResponseBadRequest("You are not a member of that clinic.")
+        return HttpResponseBadRequest(gettext("You are not a member of that clinic."))
     request.session[SESSION_KEY] = clinic_id
     return redirect("home")
 

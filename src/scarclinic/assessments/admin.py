@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from scarclinic.accounts.access import clinic_ids_with
 from scarclinic.accounts.admin_site import RoleAdmin, clinic_admin_site
@@ -38,7 +39,7 @@ class InstrumentForm(forms.ModelForm):  # type: ignore[type-arg]
     def clean_items(self) -> Any:
         items = self.cleaned_data["items"]
         if not isinstance(items, list):
-            raise forms.ValidationError("Items must be a list.")
+            raise forms.ValidationError(gettext("Items must be a list."))
         problems = questionnaire_problems(items)
         if problems:
             raise forms.ValidationError(problems)
@@ -47,7 +48,9 @@ class InstrumentForm(forms.ModelForm):  # type: ignore[type-arg]
     def clean_clinic(self) -> Any:
         clinic = self.cleaned_data.get("clinic")
         if clinic is None:
-            raise forms.ValidationError("A clinic's own instrument belongs to that clinic.")
+            raise forms.ValidationError(
+                gettext("A clinic's own instrument belongs to that clinic.")
+            )
         return clinic
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Router, Status
 
 from scarclinic.accounts.access import api_user, clinic_ids_with
@@ -152,7 +153,7 @@ def record_pro(
     patient = patient_for_user(user=user, patient_id=patient_id, perm=Perm.PRO_RECORD, audit=False)
     instrument = Instrument.objects.filter(pk=body.instrument_id).first()
     if instrument is None:
-        raise ValidationError({"instrument_id": "No such questionnaire."})
+        raise ValidationError({"instrument_id": gettext("No such questionnaire.")})
     response = services.pro_record(
         patient=patient,
         instrument=instrument,

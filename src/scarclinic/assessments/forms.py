@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from scarclinic.assessments.models.assessment import GRADE_CHOICES
 from scarclinic.clinical.morphology import FacialRegion, Morphology
@@ -66,34 +67,37 @@ class FindingsGridMixin(forms.Form):
 class AssessmentForm(FindingsGridMixin):
     visit_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     qualitative_grade = forms.TypedChoiceField(
-        choices=[("", "Not graded yet"), *GRADE_CHOICES],
+        choices=[("", gettext_lazy("Not graded yet")), *GRADE_CHOICES],
         coerce=int,
         empty_value=None,
         required=False,
-        label="Goodman & Baron qualitative grade",
+        label=gettext_lazy("Goodman & Baron qualitative grade"),
         widget=forms.RadioSelect,
     )
     fitzpatrick = forms.TypedChoiceField(
-        choices=[("", "Not recorded"), *FITZPATRICK_CHOICES],
+        choices=[("", gettext_lazy("Not recorded")), *FITZPATRICK_CHOICES],
         coerce=int,
         empty_value=None,
         required=False,
-        label="Fitzpatrick skin type",
+        label=gettext_lazy("Fitzpatrick skin type"),
     )
-    active_acne = forms.BooleanField(required=False, label="Active acne present")
+    active_acne = forms.BooleanField(required=False, label=gettext_lazy("Active acne present"))
     keloid_area_cm2 = forms.DecimalField(
         min_value=0,
         max_value=9999,
         decimal_places=2,
         required=False,
         initial=0,
-        label="Keloid / hypertrophic area (cm², total)",
+        label=gettext_lazy("Keloid / hypertrophic area (cm², total)"),
     )
     hypertrophic_over_two_years = forms.BooleanField(
-        required=False, label="Hypertrophic scars older than 2 years (ECCA weights them lower)"
+        required=False,
+        label=gettext_lazy("Hypertrophic scars older than 2 years (ECCA weights them lower)"),
     )
     texture_notes = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Skin texture notes"
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label=gettext_lazy("Skin texture notes"),
     )
 
     def __init__(
@@ -106,22 +110,25 @@ class AssessmentForm(FindingsGridMixin):
 
 class AddendumForm(FindingsGridMixin):
     note = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), label="What this addendum corrects or adds"
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=gettext_lazy("What this addendum corrects or adds"),
     )
-    correct_counts = forms.BooleanField(required=False, label="Correct the scar counts")
+    correct_counts = forms.BooleanField(
+        required=False, label=gettext_lazy("Correct the scar counts")
+    )
     corrected_keloid_area_cm2 = forms.DecimalField(
         min_value=0,
         max_value=9999,
         decimal_places=2,
         required=False,
-        label="Corrected keloid area (cm²)",
+        label=gettext_lazy("Corrected keloid area (cm²)"),
     )
     corrected_grade = forms.TypedChoiceField(
-        choices=[("", "No change"), *GRADE_CHOICES],
+        choices=[("", gettext_lazy("No change")), *GRADE_CHOICES],
         coerce=int,
         empty_value=None,
         required=False,
-        label="Corrected qualitative grade",
+        label=gettext_lazy("Corrected qualitative grade"),
     )
 
     def __init__(

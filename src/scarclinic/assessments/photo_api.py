@@ -11,8 +11,10 @@ from datetime import date, datetime
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.urls import reverse
+from django.utils.translation import gettext
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
@@ -212,7 +214,7 @@ def create_set(
     if body.assessment_id is not None:
         assessment = ScarAssessment.objects.filter(pk=body.assessment_id, patient=patient).first()
         if assessment is None:
-            raise ValidationError({"assessment_id": "No such assessment of this patient."})
+            raise ValidationError({"assessment_id": gettext("No such assessment of this patient.")})
     photo_set = services.photo_set_create(
         patient=patient,
         by=api_user(request),
@@ -277,8 +279,9 @@ def get_photo(request: HttpRequest, photo_id: int) -> dict[str, object]:
 )
 def download_photo(
     request: HttpRequest, photo_id: int, variant: Literal["image", "thumbnail"] = "image"
-) -> FileResponse:
-    """The stored JPEG (upright, no EXIF); ``variant=thumbnail`` for the small one."""
+) -> HttpResponseBase:
+    """The stored JPEG (upright, no EXIF); ``variant=thumbnail`` for the small one. With
+    object storage: a redirect (302) to a signed URL that expires within a minute."""
     api_user(request, Perm.PHOTO_VIEW, Perm.PORTAL_OWN)
     photo = selectors.photo_for_user(user=request.user, photo_id=photo_id, variant=variant)
     return photo_file_response(photo, variant)
@@ -373,7 +376,9 @@ def grant_consent(
     if body.signed_consent_id is not None:
         signed = SignedConsent.objects.filter(pk=body.signed_consent_id, patient=patient).first()
         if signed is None:
-            raise ValidationError({"signed_consent_id": "No such signed consent of this patient."})
+            raise ValidationError(
+                {"signed_consent_id": gettext("No such signed consent of this patient.")}
+            )
     grant = services.photo_consent_grant(
         patient=patient, use=body.use, by=api_user(request), signed_consent=signed
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from scarclinic.assessments.models import PhotoUse, PhotoView, ScarAssessment
 from scarclinic.assessments.models.assessment import REGION_CHOICES
@@ -31,26 +32,30 @@ class AssessmentChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 
 class PhotoSetForm(forms.Form):
-    visit_date = forms.DateField(widget=DateInput, label="Visit date")
+    visit_date = forms.DateField(widget=DateInput, label=gettext_lazy("Visit date"))
     lighting = forms.CharField(
         max_length=100,
         required=False,
-        help_text="Use the same lighting at every visit, or comparisons show the light.",
+        help_text=gettext_lazy(
+            "Use the same lighting at every visit, or comparisons show the light."
+        ),
         widget=forms.TextInput(attrs={"list": "lighting-suggestions", "autocomplete": "off"}),
     )
     distance_cm = forms.IntegerField(
-        label="Camera distance (cm)",
+        label=gettext_lazy("Camera distance (cm)"),
         required=False,
         min_value=1,
         max_value=MAX_DISTANCE_CM,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    camera = forms.CharField(max_length=100, required=False, help_text="Camera or phone model.")
+    camera = forms.CharField(
+        max_length=100, required=False, help_text=gettext_lazy("Camera or phone model.")
+    )
     assessment = AssessmentChoiceField(
         queryset=ScarAssessment.objects.none(),
         required=False,
-        label="Assessment of this visit",
-        empty_label="None",
+        label=gettext_lazy("Assessment of this visit"),
+        empty_label=gettext_lazy("None"),
     )
 
     def __init__(self, *args: Any, patient_id: int, **kwargs: Any) -> None:
@@ -67,12 +72,14 @@ class PhotoSetForm(forms.Form):
 class PhotoUploadForm(forms.Form):
     view = forms.ChoiceField(choices=PhotoView.choices, widget=forms.HiddenInput)
     region = forms.ChoiceField(
-        choices=[("", "—"), *REGION_CHOICES], required=False, label="Region (close-ups)"
+        choices=[("", "—"), *REGION_CHOICES],
+        required=False,
+        label=gettext_lazy("Region (close-ups)"),
     )
     # A plain file field: the service checks what the bytes are; the name and the type the
     # browser claims are never trusted.
     image = forms.FileField(
-        label="Photo",
+        label=gettext_lazy("Photo"),
         widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
     )
 
@@ -82,8 +89,8 @@ class PhotoConsentGrantForm(forms.Form):
     signed_consent = forms.ModelChoiceField(
         queryset=SignedConsent.objects.none(),
         required=False,
-        label="Signed consent form (optional)",
-        empty_label="Recorded verbally / on paper",
+        label=gettext_lazy("Signed consent form (optional)"),
+        empty_label=gettext_lazy("Recorded verbally / on paper"),
     )
 
     def __init__(self, *args: Any, patient_id: int, **kwargs: Any) -> None:

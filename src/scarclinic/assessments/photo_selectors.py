@@ -153,7 +153,9 @@ def _summary(photo_set: PhotoSet, photos: list[Photo]) -> PhotoSetSummary:
     by_view = {p.view: p for p in photos if p.view in REQUIRED_VIEWS}
     return PhotoSetSummary(
         photo_set=photo_set,
-        slots=[ViewSlot(view, PhotoView(view).label, by_view.get(view)) for view in REQUIRED_VIEWS],
+        slots=[
+            ViewSlot(view, str(PhotoView(view).label), by_view.get(view)) for view in REQUIRED_VIEWS
+        ],
         close_ups=[
             ViewSlot(p.view, f"Close-up, {p.get_region_display().lower()}", p)
             for p in photos
@@ -181,7 +183,7 @@ def live_grants(*, patient: Patient) -> dict[str, PhotoConsentGrant]:
 def use_states(*, patient: Patient) -> list[UseState]:
     """Every use with its live grant; the clinical record needs none. One query."""
     grants = live_grants(patient=patient)
-    return [UseState(u.value, u.label, grants.get(u.value)) for u in PhotoUse]
+    return [UseState(u.value, str(u.label), grants.get(u.value)) for u in PhotoUse]
 
 
 def allowed_uses(*, patient: Patient) -> list[str]:
@@ -334,7 +336,7 @@ def photo_consent_panel(*, patient: Patient) -> PhotoConsentPanel:
     live = {g.use: g for g in history if g.withdrawn_at is None}
     return PhotoConsentPanel(
         patient=patient,
-        uses=[UseState(u.value, u.label, live.get(u.value)) for u in PhotoUse],
+        uses=[UseState(u.value, str(u.label), live.get(u.value)) for u in PhotoUse],
         history=history,
         signed_consents=list(
             SignedConsent.objects.filter(patient=patient, withdrawn_at__isnull=True).order_by(

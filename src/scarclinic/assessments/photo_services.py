@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from scarclinic.accounts.access import has_perm_in
 from scarclinic.accounts.models import User
@@ -55,7 +56,9 @@ def max_upload_pixels() -> int:
 
 def _require(user: User, clinic_id: int, perm: Perm) -> None:
     if not has_perm_in(user, clinic_id, perm):
-        raise ValidationError({"clinic": "You do not work in this clinic with that permission."})
+        raise ValidationError(
+            {"clinic": gettext("You do not work in this clinic with that permission.")}
+        )
 
 
 @transaction.atomic
@@ -73,15 +76,17 @@ def photo_set_create(
     _require(by, patient.clinic_id, Perm.PHOTO_UPLOAD)
     errors: dict[str, str] = {}
     if visit_date > timezone.localdate():
-        errors["visit_date"] = "A photo set cannot be dated in the future."
+        errors["visit_date"] = gettext("A photo set cannot be dated in the future.")
     if distance_cm is not None and not 1 <= distance_cm <= MAX_DISTANCE_CM:
-        errors["distance_cm"] = f"Give the camera distance in centimetres (1-{MAX_DISTANCE_CM})."
+        errors["distance_cm"] = gettext(
+            "Give the camera distance in centimetres (1-%(MAX_DISTANCE_CM)s)."
+        ) % {"MAX_DISTANCE_CM": MAX_DISTANCE_CM}
     if assessment is not None and assessment.patient_id != patient.pk:
-        errors["assessment"] = "This assessment belongs to another patient."
+        errors["assessment"] = gettext("This assessment belongs to another patient.")
     if len(lighting) > 100:
-        errors["lighting"] = "At most 100 characters."
+        errors["lighting"] = gettext("At most 100 characters.")
     if len(camera) > 100:
-        errors["camera"] = "At most 100 characters."
+        errors["camera"] = gettext("At most 100 characters.")
     if errors:
         raise ValidationError(errors)
     photo_set = PhotoSet.objects.create(
@@ -115,13 +120,15 @@ def photo_add(
     _require(by, patient.clinic_id, Perm.PHOTO_UPLOAD)
     errors: dict[str, str] = {}
     if view not in PhotoView.values:
-        errors["view"] = "Choose one of the standard views or a close-up."
+        errors["view"] = gettext("Choose one of the standard views or a close-up.")
     elif _view_taken(photo_set.pk, view):
         errors["view"] = _view_taken_message(view)
     if view == PhotoView.CLOSE_UP and region not in REGIONS:
-        errors["region"] = "Say which facial region the close-up shows."
+        errors["region"] = gettext("Say which facial region the close-up shows.")
     if view != PhotoView.CLOSE_UP and region:
-        errors["region"] = "Only a close-up has a region; the standard views show the face."
+        errors["region"] = gettext(
+            "Only a close-up has a region; the standard views show the face."
+        )
     if errors:
         raise ValidationError(errors)
     try:
@@ -215,17 +222,21 @@ def photo_consent_grant(
     """Record the patient's permission for one use of their photos."""
     _require(by, patient.clinic_id, Perm.PHOTO_CONSENT_RECORD)
     if use not in PhotoUse.values:
-        raise ValidationError({"use": "Choose clinical record, teaching or marketing."})
+        raise ValidationError({"use": gettext("Choose clinical record, teaching or marketing.")})
     if signed_consent is not None:
         if signed_consent.patient_id != patient.pk:
-            raise ValidationError({"signed_consent": "This consent belongs to another patient."})
+            raise ValidationError(
+                {"signed_consent": gettext("This consent belongs to another patient.")}
+            )
         if signed_consent.withdrawn_at is not None:
-            raise ValidationError({"signed_consent": "This consent has been withdrawn."})
+            raise ValidationError({"signed_consent": gettext("This consent has been withdrawn.")})
     locked = Patient.objects.select_for_update().get(pk=patient.pk)
     if PhotoConsentGrant.objects.filter(
         patient=locked, use=use, withdrawn_at__isnull=True
     ).exists():
-        raise ValidationError({"use": f"{PhotoUse(use).label} use is already granted."})
+        raise ValidationError(
+            {"use": gettext("%(label)s use is already granted.") % {"label": PhotoUse(use).label}}
+        )
     try:
         with transaction.atomic():
             grant = PhotoConsentGrant.objects.create(
@@ -236,7 +247,9 @@ def photo_consent_grant(
                 signed_consent=signed_consent,
             )
     except IntegrityError as exc:  # one live grant per use (database constraint)
-        raise ValidationError({"use": f"{PhotoUse(use).label} use is already granted."}) from exc
+        raise ValidationError(
+            {"use": gettext("%(label)s use is already granted.") % {"label": PhotoUse(use).label}}
+        ) from exc
     audit_object(
         actor=by,
         action=AuditAction.CREATE,
@@ -259,13 +272,15 @@ def photo_consent_withdraw(*, grant: PhotoConsentGrant, by: User) -> PhotoConsen
     if locked.use == PhotoUse.CLINICAL:
         raise ValidationError(
             {
-                "use": "Photos in the clinical record are part of care and stay in it; only "
-                "teaching and marketing use can be withdrawn. To object to the record itself, "
-                "the patient asks the medical director."
+                "use": gettext(
+                    "Photos in the clinical record are part of care and stay in it; only "
+                    "teaching and marketing use can be withdrawn. To object to the record itself, "
+                    "the patient asks the medical director."
+                )
             }
         )
     if locked.withdrawn_at is not None:
-        raise ValidationError({"use": "This permission was already withdrawn."})
+        raise ValidationError({"use": gettext("This permission was already withdrawn.")})
     locked.withdrawn_at = timezone.now()
     locked.withdrawn_by = by
     locked.save(update_fields=["withdrawn_at", "withdrawn_by"])

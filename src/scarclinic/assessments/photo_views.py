@@ -8,8 +8,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from scarclinic.accounts.access import ClinicRequest, requires
@@ -24,6 +26,7 @@ from scarclinic.assessments.photo_forms import (
     PhotoSetForm,
     PhotoUploadForm,
 )
+from scarclinic.ops.storage import signed_url
 from scarclinic.patients.forms import apply_service_errors
 from scarclinic.patients.selectors import patient_for_user
 
@@ -61,7 +64,7 @@ def photo_set_new(request: ClinicRequest, patient_id: int) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, "Photo set opened: add the five standard views.")
+            messages.success(request, gettext("Photo set opened: add the five standard views."))
             return redirect("assessments:photo_set", set_id=photo_set.pk)
     return render(
         request,
@@ -138,7 +141,9 @@ def photo_upload(request: ClinicRequest, set_id: int) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, f"{photo.get_view_display()} photo stored.")
+            messages.success(
+                request, gettext("%(view)s photo stored.") % {"view": photo.get_view_display()}
+            )
             return redirect("assessments:photo_set", set_id=photo_set.pk)
     return _render_set(request, photo_set, failed=form)
 
@@ -176,9 +181,13 @@ def photo_consent_grant(request: ClinicRequest, patient_id: int) -> HttpResponse
             for message in error.messages:
                 messages.error(request, message)
         else:
-            messages.success(request, f"{grant.get_use_display()} use granted.")
+            messages.success(
+                request, gettext("%(use)s use granted.") % {"use": grant.get_use_display()}
+            )
     else:
-        messages.error(request, "Choose a use, and a signed consent of this patient if any.")
+        messages.error(
+            request, gettext("Choose a use, and a signed consent of this patient if any.")
+        )
     return redirect("assessments:photo_consent", patient_id=patient.pk)
 
 
@@ -196,7 +205,8 @@ def photo_consent_withdraw(request: ClinicRequest, grant_id: int) -> HttpRespons
     else:
         messages.success(
             request,
-            f"{grant.get_use_display()} use withdrawn: the photos are no longer shown for it.",
+            gettext("%(use)s use withdrawn: the photos are no longer shown for it.")
+            % {"use": grant.get_use_display()},
         )
     return redirect("assessments:photo_consent", patient_id=grant.patient_id)
 
@@ -242,9 +252,17 @@ def _conditions(comparison: selectors.Comparison) -> list[tuple[str, str, str]]:
     ]
 
 
-def photo_file_response(photo: Photo, variant: str) -> FileResponse:
-    """The stored JPEG, streamed; never cached, never sniffed into something else."""
+def photo_file_response(photo: Photo, variant: str) -> HttpResponseBase:
+    """The stored JPEG, streamed; never cached, never sniffed into something else. With
+    object storage (STORAGE_BACKEND=s3) a redirect to a signed URL that expires after
+    STORAGE_URL_SECONDS instead: callers check the permission first."""
     field = photo.thumbnail if variant == "thumbnail" else photo.image
+    url = signed_url(field, filename=f"photo-{photo.pk}-{variant}.jpg", content_type="image/jpeg")
+    if url is not None:
+        redirect_response = HttpResponseRedirect(url)
+        redirect_response["Cache-Control"] = "private, no-store"
+        redirect_response["Referrer-Policy"] = "no-referrer"
+        return redirect_response
     try:
         handle = field.open("rb")
     except FileNotFoundError as exc:
@@ -266,7 +284,7 @@ def may_see_photos(request: HttpRequest) -> bool:
     )
 
 
-def _serve(request: HttpRequest, photo_id: int, variant: str) -> FileResponse:
+def _serve(request: HttpRequest, photo_id: int, variant: str) -> HttpResponseBase:
     if not may_see_photos(request):
         raise PermissionDenied
     photo = selectors.photo_for_user(user=request.user, photo_id=photo_id, variant=variant)
@@ -275,11 +293,11 @@ def _serve(request: HttpRequest, photo_id: int, variant: str) -> FileResponse:
 
 @require_GET
 @login_required
-def photo_image(request: HttpRequest, photo_id: int) -> FileResponse:
+def photo_image(request: HttpRequest, photo_id: int) -> HttpResponseBase:
     return _serve(request, photo_id, "image")
 
 
 @require_GET
 @login_required
-def photo_thumbnail(request: HttpRequest, photo_id: int) -> FileResponse:
+def photo_thumbnail(request: HttpRequest, photo_id: int) -> HttpResponseBase:
     return _serve(request, photo_id, "thumbnail")

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from scarclinic.accounts.access import has_perm_in
 from scarclinic.accounts.models import User
@@ -39,7 +40,7 @@ MAX_COUNT_PER_CELL = 500  # more than any face holds: a typo guard, not a clinic
 
 def _require(user: User, clinic_id: int, perm: Perm) -> None:
     if not has_perm_in(user, clinic_id, perm):
-        raise ValidationError({"patient": "You may not record this for this patient."})
+        raise ValidationError({"patient": gettext("You may not record this for this patient.")})
 
 
 def clean_findings(findings: Findings) -> dict[str, dict[str, int]]:
@@ -57,13 +58,13 @@ def clean_findings(findings: Findings) -> dict[str, dict[str, int]]:
             if morphology not in morphologies:
                 errors[field] = f"Unknown scar type {morphology!r}."
             elif isinstance(n, bool) or not isinstance(n, int):
-                errors[field] = "Enter a whole number."
+                errors[field] = gettext("Enter a whole number.")
             elif n < 0:
-                errors[field] = "A count cannot be negative."
+                errors[field] = gettext("A count cannot be negative.")
             elif n > MAX_COUNT_PER_CELL:
-                errors[field] = (
-                    f"More than {MAX_COUNT_PER_CELL} scars in one cell: check the count."
-                )
+                errors[field] = gettext(
+                    "More than %(MAX_COUNT_PER_CELL)s scars in one cell: check the count."
+                ) % {"MAX_COUNT_PER_CELL": MAX_COUNT_PER_CELL}
             elif n:
                 cleaned.setdefault(region, {})[morphology] = n
     if errors:
@@ -75,9 +76,13 @@ def _area(value: Any) -> Decimal:
     try:
         area = Decimal(str(value if value not in (None, "") else 0))
     except InvalidOperation as exc:
-        raise ValidationError({"keloid_area_cm2": "Enter an area in cm², e.g. 2.5."}) from exc
+        raise ValidationError(
+            {"keloid_area_cm2": gettext("Enter an area in cm², e.g. 2.5.")}
+        ) from exc
     if not area.is_finite() or area < 0 or area > Decimal("9999"):
-        raise ValidationError({"keloid_area_cm2": "The area must be between 0 and 9999 cm²."})
+        raise ValidationError(
+            {"keloid_area_cm2": gettext("The area must be between 0 and 9999 cm².")}
+        )
     return area.quantize(Decimal("0.01"))
 
 
@@ -97,9 +102,11 @@ def compute_scores(
 
 def _validate_visit(patient: Patient, visit_date: date) -> None:
     if visit_date > timezone.localdate():
-        raise ValidationError({"visit_date": "The visit date cannot be in the future."})
+        raise ValidationError({"visit_date": gettext("The visit date cannot be in the future.")})
     if visit_date < patient.date_of_birth:
-        raise ValidationError({"visit_date": "The visit date is before the patient's birth."})
+        raise ValidationError(
+            {"visit_date": gettext("The visit date is before the patient's birth.")}
+        )
 
 
 def _grade(value: Any) -> int | None:
@@ -108,7 +115,9 @@ def _grade(value: Any) -> int | None:
     try:
         return int(QualitativeGrade(int(value)))
     except (TypeError, ValueError) as exc:
-        raise ValidationError({"qualitative_grade": "Choose a grade from 1 to 4."}) from exc
+        raise ValidationError(
+            {"qualitative_grade": gettext("Choose a grade from 1 to 4.")}
+        ) from exc
 
 
 def _fitzpatrick(value: Any) -> int | None:
@@ -117,9 +126,9 @@ def _fitzpatrick(value: Any) -> int | None:
     try:
         number = int(value)
     except (TypeError, ValueError) as exc:
-        raise ValidationError({"fitzpatrick": "Choose a skin type from I to VI."}) from exc
+        raise ValidationError({"fitzpatrick": gettext("Choose a skin type from I to VI.")}) from exc
     if not 1 <= number <= 6:
-        raise ValidationError({"fitzpatrick": "Choose a skin type from I to VI."})
+        raise ValidationError({"fitzpatrick": gettext("Choose a skin type from I to VI.")})
     return number
 
 
@@ -144,10 +153,16 @@ def assessment_save(
     if assessment is not None:
         assessment = ScarAssessment.objects.select_for_update().get(pk=assessment.pk)
         if assessment.patient_id != patient.pk:
-            raise ValidationError({"assessment": "This assessment belongs to another patient."})
+            raise ValidationError(
+                {"assessment": gettext("This assessment belongs to another patient.")}
+            )
         if assessment.status != AssessmentStatus.DRAFT:
             raise ValidationError(
-                {"assessment": "A signed assessment cannot change: add an addendum instead."}
+                {
+                    "assessment": gettext(
+                        "A signed assessment cannot change: add an addendum instead."
+                    )
+                }
             )
     _validate_visit(patient, visit_date)
     refuse_control_characters({"texture_notes": texture_notes})
@@ -200,11 +215,13 @@ def assessment_sign(*, assessment: ScarAssessment, by: User) -> ScarAssessment:
     )
     _require(by, locked.patient.clinic_id, Perm.ASSESSMENT_RECORD)
     if locked.status == AssessmentStatus.SIGNED:
-        raise ValidationError({"assessment": "This assessment is already signed."})
+        raise ValidationError({"assessment": gettext("This assessment is already signed.")})
     if locked.qualitative_grade is None:
         # The qualitative grade is the clinician's own judgement (Goodman & Baron 2006):
         # a signed assessment must carry it.
-        raise ValidationError({"qualitative_grade": "Give the qualitative grade before signing."})
+        raise ValidationError(
+            {"qualitative_grade": gettext("Give the qualitative grade before signing.")}
+        )
     locked.status = AssessmentStatus.SIGNED
     locked.signed_at = timezone.now()
     locked.signed_by = by
@@ -236,10 +253,10 @@ def assessment_add_addendum(
     _require(by, locked.patient.clinic_id, Perm.ASSESSMENT_RECORD)
     if locked.status != AssessmentStatus.SIGNED:
         raise ValidationError(
-            {"assessment": "A draft is edited directly; addenda are for signed ones."}
+            {"assessment": gettext("A draft is edited directly; addenda are for signed ones.")}
         )
     if not note.strip():
-        raise ValidationError({"note": "Say what the addendum corrects or adds."})
+        raise ValidationError({"note": gettext("Say what the addendum corrects or adds.")})
     refuse_control_characters({"note": note})
     addendum = AssessmentAddendum(
         assessment=locked,
@@ -301,11 +318,11 @@ def pro_record(
     the portal the patient may answer only for their own record."""
     if source == ReportSource.PORTAL:
         if patient.portal_user_id != by.pk:
-            raise ValidationError({"patient": "You can answer only for your own record."})
+            raise ValidationError({"patient": gettext("You can answer only for your own record.")})
     else:
         _require(by, patient.clinic_id, Perm.PRO_RECORD)
     if not instrument.is_active or instrument.clinic_id not in (None, patient.clinic_id):
-        raise ValidationError({"instrument": "This questionnaire is not available here."})
+        raise ValidationError({"instrument": gettext("This questionnaire is not available here.")})
     _validate_visit(patient, visit_date)
     try:
         score = score_answers(instrument.items, answers, instrument.scoring)  # type: ignore[arg-type]

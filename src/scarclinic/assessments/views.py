@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from scarclinic.accounts.access import ClinicRequest, requires
@@ -165,7 +166,9 @@ def assessment_edit(request: ClinicRequest, pk: int) -> HttpResponse:
         user=request.user, pk=pk, perm=Perm.ASSESSMENT_RECORD
     )
     if assessment.status != AssessmentStatus.DRAFT:
-        messages.error(request, "A signed assessment cannot change: add an addendum instead.")
+        messages.error(
+            request, gettext("A signed assessment cannot change: add an addendum instead.")
+        )
         return redirect("assessments:detail", pk=pk)
     initial = {
         "visit_date": assessment.visit_date,
@@ -218,7 +221,7 @@ def assessment_sign_view(request: ClinicRequest, pk: int) -> HttpResponse:
         for message in error.messages:
             messages.error(request, message)
     else:
-        messages.success(request, "Assessment signed.")
+        messages.success(request, gettext("Assessment signed."))
     return redirect("assessments:detail", pk=pk)
 
 
@@ -245,7 +248,9 @@ def addendum_new(request: ClinicRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, "Addendum added; the signed assessment is kept as it was.")
+            messages.success(
+                request, gettext("Addendum added; the signed assessment is kept as it was.")
+            )
             return redirect("assessments:detail", pk=pk)
     return render(
         request,
@@ -286,7 +291,7 @@ def pro_new(request: ClinicRequest, patient_id: int) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, f"{instrument.name} recorded.")
+            messages.success(request, gettext("%(name)s recorded.") % {"name": instrument.name})
             return redirect("patients:chart", pk=patient.pk)
     return render(
         request,

@@ -4,24 +4,25 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class AuditAction(models.TextChoices):
-    READ = "read", "Read"
-    LIST = "list", "List / search"
-    CREATE = "create", "Create"
-    UPDATE = "update", "Update"
-    SIGN = "sign", "Sign"
-    WITHDRAW = "withdraw", "Withdraw"
-    EXPORT = "export", "Export"
-    LOGIN = "login", "Sign in"
-    LOGIN_FAILED = "login_failed", "Failed sign-in"
-    LOCKED_OUT = "locked_out", "Locked out after failed sign-ins"
-    TWO_FACTOR = "two_factor", "Second factor"
-    TWO_FACTOR_FAILED = "two_factor_failed", "Failed second factor"
-    LOGOUT = "logout", "Sign out"
-    ADMIN = "admin", "Admin change"
-    SEED = "seed", "Demo data loaded"
+    READ = "read", gettext_lazy("Read")
+    LIST = "list", gettext_lazy("List / search")
+    CREATE = "create", gettext_lazy("Create")
+    UPDATE = "update", gettext_lazy("Update")
+    SIGN = "sign", gettext_lazy("Sign")
+    WITHDRAW = "withdraw", gettext_lazy("Withdraw")
+    EXPORT = "export", gettext_lazy("Export")
+    LOGIN = "login", gettext_lazy("Sign in")
+    LOGIN_FAILED = "login_failed", gettext_lazy("Failed sign-in")
+    LOCKED_OUT = "locked_out", gettext_lazy("Locked out after failed sign-ins")
+    TWO_FACTOR = "two_factor", gettext_lazy("Second factor")
+    TWO_FACTOR_FAILED = "two_factor_failed", gettext_lazy("Failed second factor")
+    LOGOUT = "logout", gettext_lazy("Sign out")
+    ADMIN = "admin", gettext_lazy("Admin change")
+    SEED = "seed", gettext_lazy("Demo data loaded")
 
 
 class AuditEntry(models.Model):

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import Query, Router, Status
 
 from scarclinic.accounts.access import api_user, clinic_ids_with, has_perm_in
@@ -87,7 +88,7 @@ def _clinic(request: HttpRequest, clinic_id: int | None, perm: Perm) -> Clinic:
         elif len(allowed) == 1:
             chosen = allowed[0]
         else:
-            raise ValidationError({"clinic_id": "You work in several clinics: say which."})
+            raise ValidationError({"clinic_id": gettext("You work in several clinics: say which.")})
     return Clinic.objects.get(pk=chosen)
 
 
@@ -103,7 +104,7 @@ def _patient(clinic_id: int, patient_id: int | None, field: str = "patient_id") 
         return None
     patient = Patient.objects.filter(pk=patient_id, clinic_id=clinic_id).first()
     if patient is None:
-        raise ValidationError({field: "No such patient in this clinic."})
+        raise ValidationError({field: gettext("No such patient in this clinic.")})
     return patient
 
 
@@ -112,7 +113,7 @@ def _staff(clinic_id: int, user_id: int | None, field: str) -> User | None:
         return None
     user = User.objects.filter(pk=user_id).first()
     if user is None or not has_perm_in(user, clinic_id, Perm.PATIENT_VIEW):
-        raise ValidationError({field: "No such staff member in this clinic."})
+        raise ValidationError({field: gettext("No such staff member in this clinic.")})
     return user
 
 
@@ -121,7 +122,9 @@ def _location(clinic_id: int, location_id: int | None) -> StorageLocation | None
         return None
     location = StorageLocation.objects.filter(pk=location_id, clinic_id=clinic_id).first()
     if location is None:
-        raise ValidationError({"to_location_id": "No such storage location in this clinic."})
+        raise ValidationError(
+            {"to_location_id": gettext("No such storage location in this clinic.")}
+        )
     return location
 
 
@@ -182,7 +185,7 @@ def unit_timeline(request: HttpRequest, product_id: int) -> list[Any]:
 def unit_label(request: HttpRequest, product_id: int, format: str = "pdf") -> HttpResponse:
     unit = _unit(request, product_id, Perm.PRODUCT_LABEL)
     if format not in ("pdf", "png"):
-        raise ValidationError({"format": "pdf or png."})
+        raise ValidationError({"format": gettext("pdf or png.")})
     settings = selectors.settings_for(clinic_id=unit.clinic_id)
     data = labels.label_data(unit, fin_is_demo=bool(settings and settings.fin_is_demo))
     content = labels.label_pdf(data) if format == "pdf" else labels.label_png(data)
@@ -311,7 +314,7 @@ def make_unit(request: HttpRequest, collection_id: int, body: ProductIn) -> Stat
     if code:
         product_code = ProductCode.objects.filter(clinic_id=collection.clinic_id, code=code).first()
         if product_code is None:
-            raise ValidationError({"product_code": "Not a code of this clinic's table."})
+            raise ValidationError({"product_code": gettext("Not a code of this clinic's table.")})
     for choice in ("product_type", "storage_condition", "regulatory_class", "manipulation"):
         data[choice] = str(data[choice])
     unit = services.product_create(
@@ -385,7 +388,7 @@ def release_unit(request: HttpRequest, product_id: int, body: ReleaseIn) -> dict
     if body.director_id is not None:
         director = User.objects.filter(pk=body.director_id).first()
         if director is None:
-            raise ValidationError({"director_id": "No such user."})
+            raise ValidationError({"director_id": gettext("No such user.")})
     services.product_release(
         product=unit,
         by=api_user(request),
@@ -587,7 +590,7 @@ def recall(request: HttpRequest, body: RecallIn) -> Status[dict[str, Any]]:
             return None
         obj = model.objects.filter(pk=pk, clinic_id=clinic.pk).first()
         if obj is None:
-            raise ValidationError({field: "Not found in this clinic."})
+            raise ValidationError({field: gettext("Not found in this clinic.")})
         return obj
 
     made = services.recall_initiate(
@@ -683,7 +686,7 @@ def get_spec(request: HttpRequest, product_type: str, params: Query[ClinicParam]
     api_user(request, Perm.PRODUCT_VIEW)
     clinic = _clinic(request, params.clinic_id, Perm.PRODUCT_VIEW)
     if product_type not in PRODUCT_TYPES:
-        raise ValidationError({"product_type": "Unknown product type."})
+        raise ValidationError({"product_type": gettext("Unknown product type.")})
     return _spec_out(selectors.qc_spec_in_force(clinic_id=clinic.pk, product_type=product_type))
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from scarclinic.accounts.models import User
 from scarclinic.biologics.models import (
@@ -63,11 +64,17 @@ def staff_of(clinic_id: int) -> Any:
 
 
 class HarvestForm(forms.Form):
-    patient_mrn = forms.CharField(label="Patient MRN", max_length=32)
-    collected_at = forms.DateTimeField(label="Harvested at", widget=DateTimeInput())
-    harvest_site = forms.CharField(max_length=100, help_text="e.g. abdomen, flanks, thighs")
-    volume_ml = forms.DecimalField(label="Lipoaspirate volume (mL)", max_digits=8, decimal_places=1)
-    performed_by = StaffChoice(queryset=User.objects.none(), required=False, label="Harvested by")
+    patient_mrn = forms.CharField(label=gettext_lazy("Patient MRN"), max_length=32)
+    collected_at = forms.DateTimeField(label=gettext_lazy("Harvested at"), widget=DateTimeInput())
+    harvest_site = forms.CharField(
+        max_length=100, help_text=gettext_lazy("e.g. abdomen, flanks, thighs")
+    )
+    volume_ml = forms.DecimalField(
+        label=gettext_lazy("Lipoaspirate volume (mL)"), max_digits=8, decimal_places=1
+    )
+    performed_by = StaffChoice(
+        queryset=User.objects.none(), required=False, label=gettext_lazy("Harvested by")
+    )
     procedure_reference = forms.CharField(max_length=100, required=False)
     note = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -77,13 +84,18 @@ class HarvestForm(forms.Form):
 
 
 class BloodDrawForm(forms.Form):
-    patient_mrn = forms.CharField(label="Patient MRN", max_length=32)
-    collected_at = forms.DateTimeField(label="Blood drawn at", widget=DateTimeInput())
-    volume_ml = forms.DecimalField(label="Blood volume (mL)", max_digits=6, decimal_places=1)
-    preparation_method = forms.CharField(
-        max_length=200, help_text="The PRP kit, or the centrifuge protocol (spins, g, minutes)"
+    patient_mrn = forms.CharField(label=gettext_lazy("Patient MRN"), max_length=32)
+    collected_at = forms.DateTimeField(label=gettext_lazy("Blood drawn at"), widget=DateTimeInput())
+    volume_ml = forms.DecimalField(
+        label=gettext_lazy("Blood volume (mL)"), max_digits=6, decimal_places=1
     )
-    performed_by = StaffChoice(queryset=User.objects.none(), required=False, label="Drawn by")
+    preparation_method = forms.CharField(
+        max_length=200,
+        help_text=gettext_lazy("The PRP kit, or the centrifuge protocol (spins, g, minutes)"),
+    )
+    performed_by = StaffChoice(
+        queryset=User.objects.none(), required=False, label=gettext_lazy("Drawn by")
+    )
     note = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, clinic_id: int, **kwargs: Any) -> None:
@@ -93,25 +105,27 @@ class BloodDrawForm(forms.Form):
 
 class DonorReceiptForm(forms.Form):
     supplier = forms.CharField(max_length=200)
-    donor_identifier = forms.CharField(label="Donor id (supplier's)", max_length=64)
+    donor_identifier = forms.CharField(label=gettext_lazy("Donor id (supplier's)"), max_length=64)
     eligibility = forms.ChoiceField(choices=DonorEligibility.choices)
     screening_results = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="One per line, 'test: result', e.g. 'HBsAg: non-reactive'",
+        help_text=gettext_lazy("One per line, 'test: result', e.g. 'HBsAg: non-reactive'"),
     )
     screening_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     material = forms.ChoiceField(choices=DonorMaterial.choices)
-    supplier_lot = forms.CharField(label="Supplier's lot", max_length=64)
+    supplier_lot = forms.CharField(label=gettext_lazy("Supplier's lot"), max_length=64)
     received_at = forms.DateTimeField(widget=DateTimeInput())
     shipping_temperature_c = forms.DecimalField(
-        label="Temperature on receipt (°C)", max_digits=5, decimal_places=1
+        label=gettext_lazy("Temperature on receipt (°C)"), max_digits=5, decimal_places=1
     )
     time_out_of_storage_minutes = forms.IntegerField(
-        label="Time out of storage (minutes)", min_value=0
+        label=gettext_lazy("Time out of storage (minutes)"), min_value=0
     )
     condition_acceptable = forms.BooleanField(
-        required=False, initial=True, label="Received intact and within its shipping conditions"
+        required=False,
+        initial=True,
+        label=gettext_lazy("Received intact and within its shipping conditions"),
     )
     note = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -119,36 +133,46 @@ class DonorReceiptForm(forms.Form):
 class ProductForm(forms.Form):
     product_type = forms.ChoiceField(choices=PRODUCT_TYPE_CHOICES)
     product_code = forms.ModelChoiceField(
-        queryset=ProductCode.objects.none(), required=False, help_text="From the clinic's table"
+        queryset=ProductCode.objects.none(),
+        required=False,
+        help_text=gettext_lazy("From the clinic's table"),
     )
-    volume_ml = forms.DecimalField(label="Volume (mL)", max_digits=7, decimal_places=2)
+    volume_ml = forms.DecimalField(
+        label=gettext_lazy("Volume (mL)"), max_digits=7, decimal_places=2
+    )
     cell_count_million = forms.DecimalField(
-        label="Viable cells (x10^6)", required=False, max_digits=10, decimal_places=2
+        label=gettext_lazy("Viable cells (x10^6)"), required=False, max_digits=10, decimal_places=2
     )
     platelet_count_10e9_per_l = forms.DecimalField(
-        label="Platelet count (x10^9/L), PRP", required=False, max_digits=7, decimal_places=1
+        label=gettext_lazy("Platelet count (x10^9/L), PRP"),
+        required=False,
+        max_digits=7,
+        decimal_places=1,
     )
     dose_body_weight_kg = forms.DecimalField(
-        label="Recipient's body weight (kg)",
+        label=gettext_lazy("Recipient's body weight (kg)"),
         required=False,
         max_digits=5,
         decimal_places=1,
-        help_text="Endotoxin EU/kg is computed with it",
+        help_text=gettext_lazy("Endotoxin EU/kg is computed with it"),
     )
     storage_condition = forms.ChoiceField(choices=StorageCondition.choices)
     stability_after_thaw_hours = forms.IntegerField(
-        label="Stability after thaw (hours)",
+        label=gettext_lazy("Stability after thaw (hours)"),
         required=False,
         min_value=1,
         max_value=720,
-        help_text="Frozen units: from the lab's own stability validation",
+        help_text=gettext_lazy("Frozen units: from the lab's own stability validation"),
     )
-    expires_at = forms.DateTimeField(label="Expires at", widget=DateTimeInput())
+    expires_at = forms.DateTimeField(label=gettext_lazy("Expires at"), widget=DateTimeInput())
     regulatory_class = forms.ChoiceField(
-        choices=RegulatoryClass.choices, help_text="Clinical reference §11 (US, 21 CFR 1271)"
+        choices=RegulatoryClass.choices,
+        help_text=gettext_lazy("Clinical reference §11 (US, 21 CFR 1271)"),
     )
-    ind_number = forms.CharField(label="IND number", max_length=40, required=False)
-    irb_approval = forms.CharField(label="IRB approval", max_length=200, required=False)
+    ind_number = forms.CharField(label=gettext_lazy("IND number"), max_length=40, required=False)
+    irb_approval = forms.CharField(
+        label=gettext_lazy("IRB approval"), max_length=200, required=False
+    )
     protocol_name = forms.CharField(max_length=200, required=False)
     manipulation = forms.ChoiceField(choices=Manipulation.choices)
     culture_passage = forms.IntegerField(required=False, min_value=0, max_value=50)
@@ -164,13 +188,15 @@ class ProductForm(forms.Form):
 class ProcessingForm(forms.Form):
     step = forms.ChoiceField(choices=ProcessingStepKind.choices)
     performed_at = forms.DateTimeField(
-        widget=DateTimeInput(), required=False, help_text="Blank: now"
+        widget=DateTimeInput(), required=False, help_text=gettext_lazy("Blank: now")
     )
-    equipment = forms.CharField(max_length=200, required=False, help_text="Device and its id")
+    equipment = forms.CharField(
+        max_length=200, required=False, help_text=gettext_lazy("Device and its id")
+    )
     reagents = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="One per line: 'reagent: lot', e.g. 'Collagenase NB6: L2291'",
+        help_text=gettext_lazy("One per line: 'reagent: lot', e.g. 'Collagenase NB6: L2291'"),
     )
     description = forms.CharField(max_length=500, required=False)
 
@@ -185,14 +211,19 @@ class ProcessingForm(forms.Form):
 
 
 class QcResultForm(forms.Form):
-    test_code = forms.ChoiceField(label="Test", choices=())
-    value = forms.CharField(label="Value (number)", required=False, max_length=30)
+    test_code = forms.ChoiceField(label=gettext_lazy("Test"), choices=())
+    value = forms.CharField(label=gettext_lazy("Value (number)"), required=False, max_length=30)
     unit = forms.CharField(required=False, max_length=20)
     text = forms.CharField(
-        label="Result (text)", required=False, max_length=200, help_text="e.g. Negative, No growth"
+        label=gettext_lazy("Result (text)"),
+        required=False,
+        max_length=200,
+        help_text=gettext_lazy("e.g. Negative, No growth"),
     )
     method = forms.CharField(required=False, max_length=200)
-    tested_at = forms.DateTimeField(widget=DateTimeInput(), required=False, help_text="Blank: now")
+    tested_at = forms.DateTimeField(
+        widget=DateTimeInput(), required=False, help_text=gettext_lazy("Blank: now")
+    )
 
     def __init__(self, *args: Any, tests: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -206,24 +237,26 @@ RELEASE_MEANINGS = [
 
 class ReleaseForm(forms.Form):
     meaning = forms.ChoiceField(
-        label="Meaning of your signature", choices=RELEASE_MEANINGS, widget=forms.RadioSelect
+        label=gettext_lazy("Meaning of your signature"),
+        choices=RELEASE_MEANINGS,
+        widget=forms.RadioSelect,
     )
     password = forms.CharField(
-        label="Your password (electronic signature)",
+        label=gettext_lazy("Your password (electronic signature)"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     justification = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Justification for an exceptional release",
-        help_text="Only when a required result is missing or failing",
+        label=gettext_lazy("Justification for an exceptional release"),
+        help_text=gettext_lazy("Only when a required result is missing or failing"),
     )
     director_username = forms.CharField(
-        required=False, max_length=150, label="Medical director (user name)"
+        required=False, max_length=150, label=gettext_lazy("Medical director (user name)")
     )
     director_password = forms.CharField(
         required=False,
-        label="Medical director's password",
+        label=gettext_lazy("Medical director's password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
     )
 
@@ -241,13 +274,15 @@ class ReleaseForm(forms.Form):
 class RejectForm(forms.Form):
     reason = forms.CharField(max_length=500)
     password = forms.CharField(
-        label="Your password",
+        label=gettext_lazy("Your password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
 class StoreForm(forms.Form):
-    to_location = forms.ModelChoiceField(queryset=StorageLocation.objects.none(), label="Location")
+    to_location = forms.ModelChoiceField(
+        queryset=StorageLocation.objects.none(), label=gettext_lazy("Location")
+    )
     rack = forms.CharField(max_length=40, required=False)
     position = forms.CharField(max_length=40, required=False)
     note = forms.CharField(max_length=500, required=False)
@@ -260,7 +295,7 @@ class StoreForm(forms.Form):
 
 
 class HandOverForm(forms.Form):
-    handed_to = StaffChoice(queryset=User.objects.none(), label="Handed to")
+    handed_to = StaffChoice(queryset=User.objects.none(), label=gettext_lazy("Handed to"))
     note = forms.CharField(max_length=500, required=False)
 
     def __init__(self, *args: Any, clinic_id: int, **kwargs: Any) -> None:
@@ -270,23 +305,27 @@ class HandOverForm(forms.Form):
 
 class ExcursionForm(forms.Form):
     temperature_c = forms.DecimalField(
-        label="Temperature reached (°C)", max_digits=5, decimal_places=1
+        label=gettext_lazy("Temperature reached (°C)"), max_digits=5, decimal_places=1
     )
-    duration_minutes = forms.IntegerField(label="For how long (minutes)", min_value=0)
+    duration_minutes = forms.IntegerField(label=gettext_lazy("For how long (minutes)"), min_value=0)
     keep_released = forms.BooleanField(
-        required=False, label="Assessed: the unit stays usable (say why in the note)"
+        required=False, label=gettext_lazy("Assessed: the unit stays usable (say why in the note)")
     )
     note = forms.CharField(max_length=500, required=False)
 
 
 class IssueForm(forms.Form):
     patient_mrn = forms.CharField(
-        label="For patient (MRN)",
+        label=gettext_lazy("For patient (MRN)"),
         max_length=32,
         required=False,
-        help_text="Required for a donor unit; an autologous unit is its own patient's",
+        help_text=gettext_lazy(
+            "Required for a donor unit; an autologous unit is its own patient's"
+        ),
     )
-    handed_to = StaffChoice(queryset=User.objects.none(), required=False, label="Handed to")
+    handed_to = StaffChoice(
+        queryset=User.objects.none(), required=False, label=gettext_lazy("Handed to")
+    )
     note = forms.CharField(max_length=500, required=False)
 
     def __init__(self, *args: Any, clinic_id: int, **kwargs: Any) -> None:
@@ -311,24 +350,30 @@ MODALITY_CHOICES = [
 
 class BedsideForm(forms.Form):
     din = forms.CharField(
-        label="Product DIN (scan or type)",
+        label=gettext_lazy("Product DIN (scan or type)"),
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
     )
     patient_identifier = forms.CharField(
-        label="Patient MRN (scan the wristband or type)",
+        label=gettext_lazy("Patient MRN (scan the wristband or type)"),
         max_length=64,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    modality = forms.ChoiceField(choices=MODALITY_CHOICES, required=False, label="Treatment")
+    modality = forms.ChoiceField(
+        choices=MODALITY_CHOICES, required=False, label=gettext_lazy("Treatment")
+    )
 
 
 class AdministrationForm(BedsideForm):
     """After a passing check: the DIN and MRN stay as scanned (recording checks them again)."""
 
     route = forms.ChoiceField(choices=[(r, r) for r in ROUTES])
-    volume_ml = forms.DecimalField(label="Volume given (mL)", max_digits=7, decimal_places=2)
-    sites = forms.CharField(max_length=300, required=False, help_text="Regions treated")
+    volume_ml = forms.DecimalField(
+        label=gettext_lazy("Volume given (mL)"), max_digits=7, decimal_places=2
+    )
+    sites = forms.CharField(
+        max_length=300, required=False, help_text=gettext_lazy("Regions treated")
+    )
     note = forms.CharField(max_length=500, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -344,28 +389,30 @@ class LocationForm(forms.Form):
 
 class SettingsForm(forms.Form):
     facility_identification_number = forms.CharField(
-        label="Facility identification number (FIN)",
+        label=gettext_lazy("Facility identification number (FIN)"),
         max_length=5,
-        help_text="5 characters, assigned by ICCBBA",
+        help_text=gettext_lazy("5 characters, assigned by ICCBBA"),
     )
-    fin_is_demo = forms.BooleanField(required=False, label="Demo FIN (not assigned by ICCBBA)")
+    fin_is_demo = forms.BooleanField(
+        required=False, label=gettext_lazy("Demo FIN (not assigned by ICCBBA)")
+    )
     expiring_soon_days = forms.IntegerField(min_value=1, max_value=365, initial=7)
     prp_use_within_hours = forms.IntegerField(
         required=False,
         min_value=1,
         max_value=24,
-        label="PRP: use within (hours)",
-        help_text="Blank: until the end of the day of the blood draw",
+        label=gettext_lazy("PRP: use within (hours)"),
+        help_text=gettext_lazy("Blank: until the end of the day of the blood draw"),
     )
 
 
 class CodesForm(forms.Form):
-    csv_file = forms.FileField(label="CSV file (code, description, product_type)")
+    csv_file = forms.FileField(label=gettext_lazy("CSV file (code, description, product_type)"))
     licence_note = forms.CharField(
-        max_length=200, required=False, help_text="ICCBBA table version and licence"
+        max_length=200, required=False, help_text=gettext_lazy("ICCBBA table version and licence")
     )
     local_test_codes = forms.BooleanField(
-        required=False, label="These are local test codes, not from ICCBBA's table"
+        required=False, label=gettext_lazy("These are local test codes, not from ICCBBA's table")
     )
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import segno
 from barcode import Code128
 from barcode.writer import ImageWriter
-from django.utils import timezone
+from django.utils import timezone, translation
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 
@@ -84,6 +84,13 @@ def _plain(value: Decimal) -> str:
 
 
 def label_data(product: ProductUnit, *, fin_is_demo: bool) -> LabelData:
+    """The label's content, in English whatever the user's language: a label is read by
+    whoever handles the unit, wherever it goes (ISBT 128 labels are English here)."""
+    with translation.override("en"):
+        return _label_data(product, fin_is_demo=fin_is_demo)
+
+
+def _label_data(product: ProductUnit, *, fin_is_demo: bool) -> LabelData:
     """The label of a unit (collection, donor, recipient and product code loaded)."""
     din = Din(
         facility=product.din[:5],
@@ -123,7 +130,7 @@ def label_data(product: ProductUnit, *, fin_is_demo: bool) -> LabelData:
         banners.append(f"{product.get_status_display().upper()}: NOT FOR CLINICAL USE")
     if product.exceptional_release:
         banners.append("EXCEPTIONAL RELEASE (medical director)")
-    regulatory = RegulatoryClass(product.regulatory_class).label
+    regulatory = str(RegulatoryClass(product.regulatory_class).label)
     if product.regulatory_class == RegulatoryClass.SECTION_351_IND:
         regulatory = f"INVESTIGATIONAL: {product.ind_number}"
         if product.protocol_name:
@@ -149,7 +156,7 @@ def label_data(product: ProductUnit, *, fin_is_demo: bool) -> LabelData:
         product_type=product.get_product_type_display(),
         volume=f"{_plain(product.volume_ml)} mL",
         cells=cells,
-        storage=StorageCondition(product.storage_condition).label,
+        storage=str(StorageCondition(product.storage_condition).label),
         expires=f"{expires:%Y-%m-%d %H:%M} {expires.tzname() or ''}".strip(),
         regulatory=regulatory,
         autologous=product.is_autologous,

@@ -20,6 +20,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from scarclinic.accounts.access import clinic_ids_with
 from scarclinic.accounts.models import User
@@ -35,6 +36,7 @@ from scarclinic.biologics.models import (
     Donor,
     DonorEligibility,
     ElectronicSignature,
+    ProductAdministration,
     ProductCode,
     ProductStatus,
     ProductUnit,
@@ -667,7 +669,7 @@ def lookback(
         from django.core.exceptions import ValidationError
 
         raise ValidationError(
-            {"scope": "Give exactly one of donor, collection, lot, din, patient."}
+            {"scope": gettext("Give exactly one of donor, collection, lot, din, patient.")}
         )
     scope, value = given[0]
     units = ProductUnit.objects.filter(clinic_id=clinic_id)
@@ -688,9 +690,11 @@ def lookback(
         units = units.filter(din=str(value).replace(" ", "")[:13].upper())
         description = f"DIN {value}"
     else:
+        # Three indexed lookups on the unit's own columns: an OR across the joined tables
+        # made the database join every collection of the clinic first (bench/).
         units = units.filter(
-            Q(administration__patient_id=value)
-            | Q(collection__patient_id=value)
+            Q(pk__in=ProductAdministration.objects.filter(patient_id=value).values("product_id"))
+            | Q(collection_id__in=Collection.objects.filter(patient_id=value).values("pk"))
             | Q(intended_recipient_id=value)
         )
         description = f"patient #{value}"

@@ -24,6 +24,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from scarclinic.accounts.access import has_perm_in, membership_in
 from scarclinic.accounts.models import Clinic, User
@@ -86,7 +87,9 @@ MAKES: dict[str, frozenset[str]] = {
 
 def _require(user: User, clinic_id: int, perm: Perm) -> None:
     if not has_perm_in(user, clinic_id, perm):
-        raise ValidationError({"clinic": "You do not work in this clinic with that permission."})
+        raise ValidationError(
+            {"clinic": gettext("You do not work in this clinic with that permission.")}
+        )
 
 
 def _now() -> datetime:
@@ -115,18 +118,18 @@ def _number(
 ) -> Decimal | None:
     if raw is None or raw == "":
         if required:
-            errors[name] = "This field is required."
+            errors[name] = gettext("This field is required.")
         return None
     number = _decimal(raw)
     if number is None:
-        errors[name] = "Give a number."
+        errors[name] = gettext("Give a number.")
         return None
     if above_zero and number <= 0:
-        errors[name] = "Must be more than 0."
+        errors[name] = gettext("Must be more than 0.")
     elif minimum is not None and number < minimum:
-        errors[name] = f"Must be {minimum} or more."
+        errors[name] = gettext("Must be %(minimum)s or more.") % {"minimum": minimum}
     elif maximum is not None and number > maximum:
-        errors[name] = f"Must be {maximum} or less."
+        errors[name] = gettext("Must be %(maximum)s or less.") % {"maximum": maximum}
     return number
 
 
@@ -134,28 +137,28 @@ def _when(errors: dict[str, str], name: str, value: Any, *, default_now: bool = 
     now = _now()
     if value is None or value == "":
         if not default_now:
-            errors[name] = "Give the date and time."
+            errors[name] = gettext("Give the date and time.")
         return now
     if not isinstance(value, datetime) or timezone.is_naive(value):
-        errors[name] = "Give a date and time with its time zone."
+        errors[name] = gettext("Give a date and time with its time zone.")
         return now
     if value > now + timedelta(minutes=5):
-        errors[name] = "Cannot be in the future."
+        errors[name] = gettext("Cannot be in the future.")
     return value
 
 
 def _text(errors: dict[str, str], name: str, value: Any, *, required: bool = False) -> str:
     text = str(value or "").strip()
     if required and not text:
-        errors[name] = "This field is required."
+        errors[name] = gettext("This field is required.")
     elif len(text) > MAX_TEXT:
-        errors[name] = f"At most {MAX_TEXT} characters."
+        errors[name] = gettext("At most %(MAX_TEXT)s characters.") % {"MAX_TEXT": MAX_TEXT}
     return text
 
 
 def _staff(errors: dict[str, str], name: str, user: User | None, clinic_id: int) -> None:
     if user is not None and not has_perm_in(user, clinic_id, Perm.PATIENT_VIEW):
-        errors[name] = "Must be a staff member of this clinic."
+        errors[name] = gettext("Must be a staff member of this clinic.")
 
 
 def _lock(product: ProductUnit) -> ProductUnit:
@@ -213,8 +216,11 @@ def _move(
     if status not in TRANSITIONS[product.status]:
         raise ValidationError(
             {
-                "status": f"A unit that is {product.get_status_display().lower()} cannot be "
-                f"{ProductStatus(status).label.lower()}."
+                "status": gettext("A unit that is %(lower)s cannot be %(lower2)s.")
+                % {
+                    "lower": product.get_status_display().lower(),
+                    "lower2": ProductStatus(status).label.lower(),
+                }
             }
         )
     product.status = status
@@ -242,22 +248,24 @@ def settings_update(
     errors: dict[str, str] = {}
     fin = (facility_identification_number or "").strip().upper()
     if not re.match(r"^[0-9A-Z]{5}$", fin):
-        errors["facility_identification_number"] = "5 characters: digits and capital letters."
+        errors["facility_identification_number"] = gettext(
+            "5 characters: digits and capital letters."
+        )
     current = BiologicsSettings.objects.select_for_update().filter(clinic=clinic).first()
     if (
         current is not None
         and current.facility_identification_number != fin
         and ProductUnit.objects.filter(clinic=clinic).exists()
     ):
-        errors["facility_identification_number"] = (
+        errors["facility_identification_number"] = gettext(
             "DINs were already made with this FIN; it cannot change."
         )
     if not isinstance(expiring_soon_days, int) or not 1 <= expiring_soon_days <= 365:
-        errors["expiring_soon_days"] = "From 1 to 365 days."
+        errors["expiring_soon_days"] = gettext("From 1 to 365 days.")
     if prp_use_within_hours is not None and (
         not isinstance(prp_use_within_hours, int) or not 1 <= prp_use_within_hours <= 24
     ):
-        errors["prp_use_within_hours"] = "From 1 to 24 hours, or blank for the same day."
+        errors["prp_use_within_hours"] = gettext("From 1 to 24 hours, or blank for the same day.")
     if errors:
         raise ValidationError(errors)
     row = current or BiologicsSettings(clinic=clinic)
@@ -299,13 +307,19 @@ def product_codes_load(
     refuse_control_characters({"csv": csv_text, "licence_note": licence_note})
     if not licence_note.strip() and not local_test_codes:
         raise ValidationError(
-            {"licence_note": "Say which licensed table (ICCBBA version) the codes come from."}
+            {
+                "licence_note": gettext(
+                    "Say which licensed table (ICCBBA version) the codes come from."
+                )
+            }
         )
     if len(csv_text) > 2_000_000:
-        raise ValidationError({"csv": "The file is too large (2 MB at most)."})
+        raise ValidationError({"csv": gettext("The file is too large (2 MB at most).")})
     rows = list(csv.DictReader(io.StringIO(csv_text.strip())))
     if not rows:
-        raise ValidationError({"csv": "No rows: give a header line and one code per line."})
+        raise ValidationError(
+            {"csv": gettext("No rows: give a header line and one code per line.")}
+        )
     existing = {c.code: c for c in ProductCode.objects.filter(clinic=clinic)}
     problems: list[str] = []
     seen: set[str] = set()
@@ -314,7 +328,9 @@ def product_codes_load(
     for n, row in enumerate(rows, start=2):
         missing = [c for c in PRODUCT_CODE_COLUMNS[:2] if not (row.get(c) or "").strip()]
         if missing:
-            problems.append(f"line {n}: {', '.join(missing)} missing")
+            problems.append(
+                gettext("line %(n)s: %(join)s missing") % {"n": n, "join": ", ".join(missing)}
+            )
             continue
         code = (row.get("code") or "").strip().upper()
         description = (row.get("description") or "").strip()
@@ -324,11 +340,16 @@ def product_codes_load(
         elif product_type and product_type not in PRODUCT_TYPES:
             problems.append(f"line {n}: unknown product type {product_type!r}")
         elif len(description) > 300:
-            problems.append(f"line {n}: description longer than 300 characters")
+            problems.append(
+                gettext("line %(n)s: description longer than 300 characters") % {"n": n}
+            )
         elif code in seen:
-            problems.append(f"line {n}: {code} appears twice")
+            problems.append(gettext("line %(n)s: %(code)s appears twice") % {"n": n, "code": code})
         elif code in existing and existing[code].description != description:
-            problems.append(f"line {n}: {code} is already loaded with another description")
+            problems.append(
+                gettext("line %(n)s: %(code)s is already loaded with another description")
+                % {"n": n, "code": code}
+            )
         elif code not in existing:
             new.append(
                 ProductCode(
@@ -365,9 +386,9 @@ def storage_location_create(
     errors: dict[str, str] = {}
     name = _text(errors, "name", name, required=True)
     if storage_condition not in StorageCondition.values:
-        errors["storage_condition"] = "Choose the temperature the location keeps."
+        errors["storage_condition"] = gettext("Choose the temperature the location keeps.")
     if name and StorageLocation.objects.filter(clinic=clinic, name=name).exists():
-        errors["name"] = "A location of this name exists already."
+        errors["name"] = gettext("A location of this name exists already.")
     if errors:
         raise ValidationError(errors)
     location = StorageLocation.objects.create(
@@ -397,9 +418,9 @@ def qc_spec_change(
     _require(by, clinic.pk, Perm.PRODUCT_SETTINGS)
     refuse_control_characters({"reason": reason})
     if product_type not in PRODUCT_TYPES:
-        raise ValidationError({"product_type": "Unknown product type."})
+        raise ValidationError({"product_type": gettext("Unknown product type.")})
     if not reason.strip():
-        raise ValidationError({"reason": "Say why the specification changes."})
+        raise ValidationError({"reason": gettext("Say why the specification changes.")})
     Clinic.objects.select_for_update().filter(pk=clinic.pk).first()
     current = selectors.qc_spec_in_force(clinic_id=clinic.pk, product_type=product_type)
     cleaned: dict[str, dict[str, Any]] = {}
@@ -410,7 +431,7 @@ def qc_spec_change(
             if key in ("minimum", "maximum"):
                 entry[key] = None if raw in (None, "") else _decimal(raw)
                 if raw not in (None, "") and entry[key] is None:
-                    errors[f"{code}.{key}"] = "Give a number."
+                    errors[f"{code}.{key}"] = gettext("Give a number.")
             elif key == "required":
                 entry[key] = bool(raw)
             else:
@@ -427,7 +448,7 @@ def qc_spec_change(
     except ValueError as exc:
         raise ValidationError({"changes": str(exc)}) from exc
     if spec.tests == current.spec.tests:
-        raise ValidationError({"changes": "Nothing changed."})
+        raise ValidationError({"changes": gettext("Nothing changed.")})
     described = []
     for before, after in zip(current.spec.tests, spec.tests, strict=True):
         if before != after:
@@ -462,9 +483,9 @@ def qc_spec_change(
 
 def _patient_of(errors: dict[str, str], clinic: Clinic, patient: Patient | None) -> None:
     if patient is None:
-        errors["patient"] = "Choose the patient."
+        errors["patient"] = gettext("Choose the patient.")
     elif patient.clinic_id != clinic.pk:
-        errors["patient"] = "No such patient in this clinic."
+        errors["patient"] = gettext("No such patient in this clinic.")
 
 
 def _collection_audit(collection: Collection, by: User) -> None:
@@ -578,7 +599,7 @@ def _screening_results(errors: dict[str, str], raw: Any) -> list[dict[str, str]]
             items.append({"test": test.strip(), "result": result.strip()})
         raw = items
     if not isinstance(raw, list) or len(raw) > 40:
-        errors["screening_results"] = "A list of tests and results (40 at most)."
+        errors["screening_results"] = gettext("A list of tests and results (40 at most).")
         return []
     cleaned = []
     for item in raw:
@@ -587,7 +608,9 @@ def _screening_results(errors: dict[str, str], raw: Any) -> list[dict[str, str]]
             or not str(item.get("test", "")).strip()
             or not str(item.get("result", "")).strip()
         ):
-            errors["screening_results"] = "Each line is 'test: result', e.g. 'HBsAg: non-reactive'."
+            errors["screening_results"] = gettext(
+                "Each line is 'test: result', e.g. 'HBsAg: non-reactive'."
+            )
             return []
         cleaned.append(
             {"test": str(item["test"]).strip()[:100], "result": str(item["result"]).strip()[:100]}
@@ -631,14 +654,14 @@ def donor_receipt_record(
     supplier_name = _text(errors, "supplier", supplier, required=True)[:200]
     lot = _text(errors, "supplier_lot", supplier_lot, required=True)[:64]
     if eligibility not in DonorEligibility.values:
-        errors["eligibility"] = "Choose the donor eligibility determination."
+        errors["eligibility"] = gettext("Choose the donor eligibility determination.")
     if material not in DonorMaterial.values:
-        errors["material"] = "Choose cord tissue or cord blood."
+        errors["material"] = gettext("Choose cord tissue or cord blood.")
     results = _screening_results(errors, screening_results)
     if screening_date is not None and (
         not isinstance(screening_date, date) or screening_date > timezone.localdate()
     ):
-        errors["screening_date"] = "The screening date cannot be in the future."
+        errors["screening_date"] = gettext("The screening date cannot be in the future.")
     at = _when(errors, "received_at", received_at, default_now=False)
     temperature = _number(
         errors,
@@ -656,11 +679,11 @@ def donor_receipt_record(
         maximum=Decimal(100_000),
     )
     if minutes is not None and minutes != minutes.to_integral_value():
-        errors["time_out_of_storage_minutes"] = "Whole minutes."
+        errors["time_out_of_storage_minutes"] = gettext("Whole minutes.")
     if eligibility == DonorEligibility.ELIGIBLE and not results:
-        errors["screening_results"] = "An eligible donor needs the screening results."
+        errors["screening_results"] = gettext("An eligible donor needs the screening results.")
     if eligibility == DonorEligibility.ELIGIBLE and screening_date is None:
-        errors["screening_date"] = "An eligible donor needs the screening date."
+        errors["screening_date"] = gettext("An eligible donor needs the screening date.")
     if errors:
         raise ValidationError(errors)
     donor = Donor.objects.filter(
@@ -683,9 +706,14 @@ def donor_receipt_record(
     elif donor.eligibility != eligibility:
         raise ValidationError(
             {
-                "eligibility": f"Donor {donor_id} of {supplier_name} is recorded as "
-                f"{donor.get_eligibility_display().lower()}; a different determination needs "
-                "the supplier's correction."
+                "eligibility": gettext(
+                    "Donor %(donor_id)s of %(supplier_name)s is recorded as %(lower)s; a different determination needs the supplier's correction."
+                )
+                % {
+                    "donor_id": donor_id,
+                    "supplier_name": supplier_name,
+                    "lower": donor.get_eligibility_display().lower(),
+                }
             }
         )
     collection = Collection.objects.create(
@@ -715,14 +743,18 @@ def _next_din(clinic: Clinic, *, year: int) -> Din:
     if settings is None:
         raise ValidationError(
             {
-                "facility_identification_number": "Set the clinic's facility identification "
-                "number (FIN) in the lab settings before making units."
+                "facility_identification_number": gettext(
+                    "Set the clinic's facility identification "
+                    "number (FIN) in the lab settings before making units."
+                )
             }
         )
     counter, _ = DinCounter.objects.get_or_create(clinic=clinic, year=year)
     counter = DinCounter.objects.select_for_update().get(pk=counter.pk)
     if counter.last_sequence >= 999_999:
-        raise ValidationError({"din": f"The DIN sequence of {year} is exhausted."})
+        raise ValidationError(
+            {"din": gettext("The DIN sequence of %(year)s is exhausted.") % {"year": year}}
+        )
     counter.last_sequence += 1
     counter.save(update_fields=["last_sequence"])
     din = make_din(settings.facility_identification_number, year, counter.last_sequence)
@@ -780,10 +812,13 @@ def product_create(
         collection.material if collection.kind == CollectionKind.DONOR_RECEIPT else collection.kind
     )
     if product_type not in PRODUCT_TYPES:
-        errors["product_type"] = "Choose the product type."
+        errors["product_type"] = gettext("Choose the product type.")
     elif product_type not in MAKES.get(source, frozenset()):
-        allowed = ", ".join(ProductType(t).label for t in sorted(MAKES.get(source, ())))
-        errors["product_type"] = f"A {collection.get_kind_display().lower()} makes: {allowed}."
+        allowed = ", ".join(str(ProductType(t).label) for t in sorted(MAKES.get(source, ())))
+        errors["product_type"] = gettext("A %(lower)s makes: %(allowed)s.") % {
+            "lower": collection.get_kind_display().lower(),
+            "allowed": allowed,
+        }
     volume = _number(
         errors, "volume_ml", volume_ml, required=True, above_zero=True, maximum=MAX_VOLUME_ML
     )
@@ -795,7 +830,7 @@ def product_create(
         errors, "dose_body_weight_kg", dose_body_weight_kg, minimum=Decimal(1), maximum=Decimal(400)
     )
     if storage_condition not in StorageCondition.values:
-        errors["storage_condition"] = "Choose the storage requirement."
+        errors["storage_condition"] = gettext("Choose the storage requirement.")
     stability = _number(
         errors,
         "stability_after_thaw_hours",
@@ -804,18 +839,18 @@ def product_create(
         maximum=Decimal(720),
     )
     if storage_condition in FROZEN_CONDITIONS and stability is None:
-        errors["stability_after_thaw_hours"] = (
+        errors["stability_after_thaw_hours"] = gettext(
             "A frozen unit needs its stability after thaw (hours), from the lab's validation."
         )
     if stability is not None and stability != stability.to_integral_value():
-        errors["stability_after_thaw_hours"] = "Whole hours."
+        errors["stability_after_thaw_hours"] = gettext("Whole hours.")
     now = _now()
     if not isinstance(expires_at, datetime) or timezone.is_naive(expires_at):
-        errors["expires_at"] = "Give the expiry date and time."
+        errors["expires_at"] = gettext("Give the expiry date and time.")
     elif expires_at <= now:
-        errors["expires_at"] = "The expiry must be in the future."
+        errors["expires_at"] = gettext("The expiry must be in the future.")
     elif expires_at <= collection.collected_at:
-        errors["expires_at"] = "The expiry must be after the collection."
+        errors["expires_at"] = gettext("The expiry must be after the collection.")
     elif product_type == ProductType.PRP and "product_type" not in errors:
         limit = prp_expiry_limit(
             collection.collected_at, selectors.settings_for(clinic_id=clinic.pk)
@@ -826,39 +861,41 @@ def product_create(
                 f"{timezone.localtime(limit):%Y-%m-%d %H:%M}."
             )
     if regulatory_class not in RegulatoryClass.values:
-        errors["regulatory_class"] = "Choose the regulatory class (clinical reference §11)."
+        errors["regulatory_class"] = gettext(
+            "Choose the regulatory class (clinical reference §11)."
+        )
     if manipulation not in Manipulation.values:
-        errors["manipulation"] = "Choose how the cells were manipulated."
+        errors["manipulation"] = gettext("Choose how the cells were manipulated.")
     if regulatory_class == RegulatoryClass.SECTION_351_IND:
         if not ind_number.strip():
-            errors["ind_number"] = "An investigational product names its IND."
+            errors["ind_number"] = gettext("An investigational product names its IND.")
         if not irb_approval.strip():
-            errors["irb_approval"] = "An investigational product names its IRB approval."
+            errors["irb_approval"] = gettext("An investigational product names its IRB approval.")
     # Clinical reference §11: enzymatic isolation and culture expansion are more than
     # minimal manipulation (US v. US Stem Cell Clinic, 11th Cir. 2021): they need an IND.
     if regulatory_class == RegulatoryClass.SECTION_361 and manipulation in MORE_THAN_MINIMAL:
-        errors["regulatory_class"] = (
+        errors["regulatory_class"] = gettext(
             "Enzymatically isolated or culture-expanded cells are more than minimally "
             "manipulated: not a section 361 HCT/P; they need an IND (clinical reference §11)."
         )
     if regulatory_class == RegulatoryClass.SAME_SURGICAL_PROCEDURE and (
         not collection.is_autologous or manipulation != Manipulation.MINIMAL
     ):
-        errors["regulatory_class"] = (
+        errors["regulatory_class"] = gettext(
             "The same surgical procedure exception (1271.15(b)) covers only the patient's own "
             "cells, minimally manipulated, in the same procedure."
         )
     passage = _number(errors, "culture_passage", culture_passage, maximum=Decimal(50))
     if manipulation == Manipulation.CULTURE_EXPANDED and passage is None:
-        errors["culture_passage"] = "Give the culture passage of culture-expanded cells."
+        errors["culture_passage"] = gettext("Give the culture passage of culture-expanded cells.")
     if product_code is not None:
         if product_code.clinic_id != clinic.pk or not product_code.is_active:
-            errors["product_code"] = "Not a code of this clinic's table."
+            errors["product_code"] = gettext("Not a code of this clinic's table.")
         elif product_code.product_type and product_code.product_type != product_type:
-            errors["product_code"] = "This code is for another product type."
+            errors["product_code"] = gettext("This code is for another product type.")
     flags = (flags or "00").strip().upper()
     if not FLAGS_RE.match(flags):
-        errors["flags"] = "Two characters: digits or capital letters."
+        errors["flags"] = gettext("Two characters: digits or capital letters.")
     if errors:
         raise ValidationError(errors)
     assert volume is not None
@@ -919,18 +956,18 @@ def processing_step_record(
     )
     errors: dict[str, str] = {}
     if step not in ProcessingStepKind.values:
-        errors["step"] = "Choose the step."
+        errors["step"] = gettext("Choose the step.")
     at = _when(errors, "performed_at", performed_at)
     if at < locked.collection.collected_at:
-        errors["performed_at"] = "A step cannot come before the collection."
+        errors["performed_at"] = gettext("A step cannot come before the collection.")
     equipment_text = _text(errors, "equipment", equipment)[:200]
     description_text = _text(errors, "description", description)
     if any(not r or not lot for r, lot in reagents):
-        errors["reagents"] = "Each reagent needs its name and its lot."
+        errors["reagents"] = gettext("Each reagent needs its name and its lot.")
     if len(reagents) > 20:
-        errors["reagents"] = "At most 20 reagents per step."
+        errors["reagents"] = gettext("At most 20 reagents per step.")
     if locked.status != ProductStatus.QUARANTINE:
-        errors["status"] = "Processing is recorded while the unit is in quarantine."
+        errors["status"] = gettext("Processing is recorded while the unit is in quarantine.")
     if errors:
         raise ValidationError(errors)
     row = ProcessingStep.objects.create(
@@ -980,9 +1017,9 @@ def qc_result_record(
     spec = selectors.qc_spec_in_force(clinic_id=locked.clinic_id, product_type=locked.product_type)
     errors: dict[str, str] = {}
     if test_code not in spec.spec.codes:
-        errors["test_code"] = (
-            f"Not a test of the {ProductType(locked.product_type).label} specification."
-        )
+        errors["test_code"] = gettext("Not a test of the %(label)s specification.") % {
+            "label": ProductType(locked.product_type).label
+        }
         raise ValidationError(errors)
     test = spec.spec.test(test_code)
     number: Decimal | None = None
@@ -990,17 +1027,21 @@ def qc_result_record(
     if test.is_qualitative:
         text = _text(errors, "text", text, required=True)[:200]
         if value not in (None, ""):
-            errors["value"] = f"{test.name} is a qualitative result: give it as text."
+            errors["value"] = gettext("%(name)s is a qualitative result: give it as text.") % {
+                "name": test.name
+            }
         unit = ""
     else:
         number = _number(errors, "value", value, required=True, maximum=Decimal(10**9))
         if unit not in test.units_accepted:
-            errors["unit"] = f"Give the unit: {' or '.join(test.units_accepted)}."
+            errors["unit"] = gettext("Give the unit: %(join)s.") % {
+                "join": " or ".join(test.units_accepted)
+            }
         text = ""
     method_text = _text(errors, "method", method or test.method, required=True)[:200]
     at = _when(errors, "tested_at", tested_at)
     if locked.status == ProductStatus.DISCARDED:
-        errors["status"] = "The unit was discarded."
+        errors["status"] = gettext("The unit was discarded.")
     if errors:
         raise ValidationError(errors)
     row = QcTestResult.objects.create(
@@ -1077,7 +1118,7 @@ def _signature(
         signer_name=signer.get_full_name() or signer.get_username(),
         signer_role=membership.get_role_display() if membership else "",
         signed_at=at,
-        statement=SignatureMeaning(meaning).label,
+        statement=str(SignatureMeaning(meaning).label),  # as shown to the signer
         justification=justification,
         evaluation=evaluation or {},
         record_sha256=hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest(),
@@ -1120,18 +1161,22 @@ def product_release(
     if locked.status != ProductStatus.QUARANTINE:
         raise ValidationError(
             {
-                "status": f"Only a unit in quarantine can be released; this one is "
-                f"{locked.get_status_display().lower()}."
+                "status": gettext(
+                    "Only a unit in quarantine can be released; this one is %(lower)s."
+                )
+                % {"lower": locked.get_status_display().lower()}
             }
         )
     if by.pk in _processors(locked):
-        errors["signer"] = (
+        errors["signer"] = gettext(
             "You made or processed this unit: release needs a second qualified person."
         )
     if not _password_ok(by, password):
-        errors["password"] = "The password is not correct: re-enter your own password to sign."
+        errors["password"] = gettext(
+            "The password is not correct: re-enter your own password to sign."
+        )
     if meaning not in RELEASE_MEANINGS:
-        errors["meaning"] = "State the meaning of your signature."
+        errors["meaning"] = gettext("State the meaning of your signature.")
     if errors:
         raise ValidationError(errors)
     evaluation, _ = selectors.product_evaluation(locked)
@@ -1142,8 +1187,10 @@ def product_release(
         if justification:
             raise ValidationError(
                 {
-                    "justification": "Every required result passes: release normally, without a "
-                    "justification for an exceptional release."
+                    "justification": gettext(
+                        "Every required result passes: release normally, without a "
+                        "justification for an exceptional release."
+                    )
                 }
             )
         _signature(
@@ -1168,20 +1215,22 @@ def product_release(
         raise ValidationError({"qc": evaluation.summary})
     if len(justification) < 20:
         raise ValidationError(
-            {"justification": "Write the justification in full (20 characters at least)."}
+            {"justification": gettext("Write the justification in full (20 characters at least).")}
         )
     cosigner = (
         by if has_perm_in(by, locked.clinic_id, Perm.PRODUCT_EXCEPTIONAL_RELEASE) else director
     )
     if cosigner is None:
         raise ValidationError(
-            {"director": "An exceptional release needs the medical director's signature."}
+            {"director": gettext("An exceptional release needs the medical director's signature.")}
         )
     if not has_perm_in(cosigner, locked.clinic_id, Perm.PRODUCT_EXCEPTIONAL_RELEASE):
-        raise ValidationError({"director": "This person is not the clinic's medical director."})
+        raise ValidationError(
+            {"director": gettext("This person is not the clinic's medical director.")}
+        )
     if cosigner.pk != by.pk and not _password_ok(cosigner, director_password):
         raise ValidationError(
-            {"director_password": "The medical director's password is not correct."}
+            {"director_password": gettext("The medical director's password is not correct.")}
         )
     _signature(
         locked,
@@ -1223,11 +1272,13 @@ def product_reject(*, product: ProductUnit, by: User, password: str, reason: str
     refuse_control_characters({"reason": reason})
     errors: dict[str, str] = {}
     if locked.status != ProductStatus.QUARANTINE:
-        errors["status"] = "Only a unit in quarantine can be rejected."
+        errors["status"] = gettext("Only a unit in quarantine can be rejected.")
     if not _password_ok(by, password):
-        errors["password"] = "The password is not correct: re-enter your own password to sign."
+        errors["password"] = gettext(
+            "The password is not correct: re-enter your own password to sign."
+        )
     if not reason.strip():
-        errors["reason"] = "Say why the unit is rejected."
+        errors["reason"] = gettext("Say why the unit is rejected.")
     if errors:
         raise ValidationError(errors)
     evaluation, _ = selectors.product_evaluation(locked)
@@ -1252,15 +1303,16 @@ def product_reject(*, product: ProductUnit, by: User, password: str, reason: str
 
 def _usable_place(errors: dict[str, str], product: ProductUnit, location: StorageLocation) -> None:
     if location.clinic_id != product.clinic_id or not location.is_active:
-        errors["to_location"] = "Not a storage location of this clinic."
+        errors["to_location"] = gettext("Not a storage location of this clinic.")
     elif product.thawed_at is not None:
         if location.storage_condition in FROZEN_CONDITIONS:
-            errors["to_location"] = "A thawed unit is never frozen again."
+            errors["to_location"] = gettext("A thawed unit is never frozen again.")
     elif location.storage_condition != product.storage_condition:
-        errors["to_location"] = (
-            f"This unit needs {StorageCondition(product.storage_condition).label.lower()}; "
-            f"{location.name} keeps {StorageCondition(location.storage_condition).label.lower()}."
-        )
+        errors["to_location"] = gettext("This unit needs %(lower)s; %(name)s keeps %(lower2)s.") % {
+            "lower": StorageCondition(product.storage_condition).label.lower(),
+            "name": location.name,
+            "lower2": StorageCondition(location.storage_condition).label.lower(),
+        }
 
 
 @transaction.atomic
@@ -1280,15 +1332,15 @@ def product_store(
     refuse_control_characters({"rack": rack, "position": position, "note": note})
     errors: dict[str, str] = {}
     if to_location is None:
-        errors["to_location"] = "Choose where the unit goes."
+        errors["to_location"] = gettext("Choose where the unit goes.")
     else:
         _usable_place(errors, locked, to_location)
     rack, position = rack.strip()[:40], position.strip()[:40]
     when = _when(errors, "at", at)
     if locked.status not in (ProductStatus.QUARANTINE, ProductStatus.RELEASED):
-        errors["status"] = (
-            f"A unit that is {locked.get_status_display().lower()} is not stored in the lab."
-        )
+        errors["status"] = gettext("A unit that is %(lower)s is not stored in the lab.") % {
+            "lower": locked.get_status_display().lower()
+        }
     if to_location is not None and position:
         taken = (
             ProductUnit.objects.filter(
@@ -1301,7 +1353,9 @@ def product_store(
             .first()
         )
         if taken is not None:
-            errors["position"] = f"Position taken by {taken.din_eye_readable}."
+            errors["position"] = gettext("Position taken by %(din_eye_readable)s.") % {
+                "din_eye_readable": taken.din_eye_readable
+            }
     if errors:
         raise ValidationError(errors)
     assert to_location is not None
@@ -1337,12 +1391,12 @@ def product_hand_over(
     refuse_control_characters({"note": note})
     errors: dict[str, str] = {}
     if to is None:
-        errors["handed_to"] = "Say to whom."
+        errors["handed_to"] = gettext("Say to whom.")
     else:
         _staff(errors, "handed_to", to, locked.clinic_id)
     when = _when(errors, "at", at)
     if locked.status in (ProductStatus.ADMINISTERED, ProductStatus.DISCARDED):
-        errors["status"] = "This unit is no longer in anyone's hands."
+        errors["status"] = gettext("This unit is no longer in anyone's hands.")
     if errors:
         raise ValidationError(errors)
     event = _event(locked, CustodyKind.HANDED_OVER, by=by, at=when, note=note, handed_to=to)
@@ -1380,9 +1434,9 @@ def temperature_excursion_record(
     )
     when = _when(errors, "at", at)
     if not quarantine and not note.strip():
-        errors["note"] = "Say why the unit stays usable after the excursion."
+        errors["note"] = gettext("Say why the unit stays usable after the excursion.")
     if locked.status in (ProductStatus.ADMINISTERED, ProductStatus.DISCARDED):
-        errors["status"] = "This unit is no longer stored."
+        errors["status"] = gettext("This unit is no longer stored.")
     if errors:
         raise ValidationError(errors)
     event = _event(
@@ -1415,13 +1469,13 @@ def product_thaw(*, product: ProductUnit, by: User, at: datetime | None = None) 
     errors: dict[str, str] = {}
     when = _when(errors, "at", at)
     if locked.storage_condition not in FROZEN_CONDITIONS:
-        errors["status"] = "This unit is not stored frozen."
+        errors["status"] = gettext("This unit is not stored frozen.")
     elif locked.thawed_at is not None:
         errors["status"] = (
             f"Already thawed at {timezone.localtime(locked.thawed_at):%Y-%m-%d %H:%M}."
         )
     if locked.status in (ProductStatus.ADMINISTERED, ProductStatus.DISCARDED):
-        errors["status"] = "This unit is no longer stored."
+        errors["status"] = gettext("This unit is no longer stored.")
     if errors:
         raise ValidationError(errors)
     locked.thawed_at = when
@@ -1463,22 +1517,22 @@ def product_issue(
     errors: dict[str, str] = {}
     when = _when(errors, "at", at)
     if locked.status != ProductStatus.RELEASED:
-        errors["status"] = (
-            f"Only a released unit can be issued; this one is {locked.get_status_display().lower()}."
-        )
+        errors["status"] = gettext("Only a released unit can be issued; this one is %(lower)s.") % {
+            "lower": locked.get_status_display().lower()
+        }
     if locked.expires_at <= _now():
-        errors["status"] = "The unit has expired."
+        errors["status"] = gettext("The unit has expired.")
     limit = thaw_limit(locked)
     if limit is not None and limit <= _now():
-        errors["status"] = "The unit was thawed longer ago than its stability allows."
+        errors["status"] = gettext("The unit was thawed longer ago than its stability allows.")
     if patient is not None and patient.clinic_id != locked.clinic_id:
-        errors["patient"] = "No such patient in this clinic."
+        errors["patient"] = gettext("No such patient in this clinic.")
     elif (
         locked.is_autologous and patient is not None and patient.pk != locked.intended_recipient_id
     ):
-        errors["patient"] = "This is another patient's own (autologous) unit."
+        errors["patient"] = gettext("This is another patient's own (autologous) unit.")
     elif not locked.is_autologous and patient is None:
-        errors["patient"] = "Say for which patient the donor unit is issued."
+        errors["patient"] = gettext("Say for which patient the donor unit is issued.")
     _staff(errors, "handed_to", handed_to, locked.clinic_id)
     if errors:
         raise ValidationError(errors)
@@ -1520,7 +1574,7 @@ def product_return(
     refuse_control_characters({"note": note, "rack": rack, "position": position})
     errors: dict[str, str] = {}
     if locked.status != ProductStatus.ISSUED:
-        errors["status"] = "Only an issued unit can be returned."
+        errors["status"] = gettext("Only an issued unit can be returned.")
     if to_location is not None:
         _usable_place(errors, locked, to_location)
     if errors:
@@ -1554,11 +1608,11 @@ def product_discard(*, product: ProductUnit, by: User, reason: str) -> ProductUn
     refuse_control_characters({"reason": reason})
     errors: dict[str, str] = {}
     if not reason.strip():
-        errors["reason"] = "Say why the unit is discarded."
+        errors["reason"] = gettext("Say why the unit is discarded.")
     if ProductStatus.DISCARDED not in TRANSITIONS[locked.status]:
-        errors["status"] = (
-            f"A unit that is {locked.get_status_display().lower()} cannot be discarded."
-        )
+        errors["status"] = gettext("A unit that is %(lower)s cannot be discarded.") % {
+            "lower": locked.get_status_display().lower()
+        }
     if errors:
         raise ValidationError(errors)
     origin = locked.location
@@ -1721,12 +1775,12 @@ def recall_initiate(
     scopes = [s for s in (donor, collection, lot or None, product) if s is not None]
     errors: dict[str, str] = {}
     if len(scopes) != 1:
-        errors["scope"] = "Give exactly one of donor, collection, lot or unit."
+        errors["scope"] = gettext("Give exactly one of donor, collection, lot or unit.")
     if not reason.strip():
-        errors["reason"] = "Say why."
+        errors["reason"] = gettext("Say why.")
     for name, obj in (("donor", donor), ("collection", collection), ("product", product)):
         if obj is not None and obj.clinic_id != clinic.pk:
-            errors[name] = "Not of this clinic."
+            errors[name] = gettext("Not of this clinic.")
     if errors:
         raise ValidationError(errors)
     found = selectors.lookback(
@@ -1738,7 +1792,7 @@ def recall_initiate(
         din=product.din if product else None,
     )
     if not found.rows:
-        raise ValidationError({"scope": "No unit was made from it: nothing to recall."})
+        raise ValidationError({"scope": gettext("No unit was made from it: nothing to recall.")})
     recall = Recall.objects.create(
         clinic=clinic,
         reason=reason.strip(),
@@ -1764,7 +1818,7 @@ def recall_initiate(
     try:
         RecallUnit.objects.bulk_create(entries)
     except IntegrityError as exc:  # the same unit twice: a bug, never half a recall
-        raise ValidationError({"scope": "A unit appears twice in the recall."}) from exc
+        raise ValidationError({"scope": gettext("A unit appears twice in the recall.")}) from exc
     audit_object(
         actor=by,
         action=AuditAction.CREATE,

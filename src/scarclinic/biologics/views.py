@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from scarclinic.accounts.access import ClinicRequest, requires
@@ -121,7 +122,9 @@ def location_new(request: ClinicRequest) -> HttpResponse:
         except ValidationError as error:
             _flash(request, error)
         else:
-            messages.success(request, f"Storage location {location.name} added.")
+            messages.success(
+                request, gettext("Storage location %(name)s added.") % {"name": location.name}
+            )
     else:
         _flash_form(request, form)
     return redirect("biologics:storage")
@@ -145,11 +148,13 @@ def _receive(
             errors = dict(error.message_dict)
             if "patient" in errors and "patient_mrn" in form.fields:
                 errors.pop("patient")
-                form.add_error("patient_mrn", "No patient with this MRN in this clinic.")
+                form.add_error("patient_mrn", gettext("No patient with this MRN in this clinic."))
             if errors:
                 apply_service_errors(form, ValidationError(errors))
         else:
-            messages.success(request, f"{collection.get_kind_display()} recorded.")
+            messages.success(
+                request, gettext("%(kind)s recorded.") % {"kind": collection.get_kind_display()}
+            )
             return redirect("biologics:collection", collection_id=collection.pk)
     return render(request, template, {"form": form, "title": title})
 
@@ -245,7 +250,9 @@ def product_new(request: ClinicRequest, collection_id: int) -> HttpResponse:
             apply_service_errors(form, error)
         else:
             messages.success(
-                request, f"Unit {unit.din_eye_readable} made; it is in quarantine until released."
+                request,
+                gettext("Unit %(din_eye_readable)s made; it is in quarantine until released.")
+                % {"din_eye_readable": unit.din_eye_readable},
             )
             return redirect("biologics:product", product_id=unit.pk)
     return render(request, "biologics/product_form.html", {"form": form, "collection": collection})
@@ -323,7 +330,7 @@ def processing_new(request: ClinicRequest, product_id: int) -> HttpResponse:
         except ValidationError as error:
             _flash(request, error)
         else:
-            messages.success(request, "Processing step recorded.")
+            messages.success(request, gettext("Processing step recorded."))
     else:
         _flash_form(request, form)
     return _back(product)
@@ -343,7 +350,7 @@ def qc_new(request: ClinicRequest, product_id: int) -> HttpResponse:
         except ValidationError as error:
             _flash(request, error)
         else:
-            messages.success(request, "QC result recorded.")
+            messages.success(request, gettext("QC result recorded."))
     else:
         _flash_form(request, form)
     return _back(product)
@@ -363,7 +370,7 @@ def release(request: ClinicRequest, product_id: int) -> HttpResponse:
         if data["director_username"]:
             director = User.objects.filter(username=data["director_username"].strip()).first()
             if director is None:
-                form.add_error("director_username", "No such user.")
+                form.add_error("director_username", gettext("No such user."))
         if not form.errors:
             try:
                 services.product_release(
@@ -407,7 +414,7 @@ def reject(request: ClinicRequest, product_id: int) -> HttpResponse:
         except ValidationError as error:
             _flash(request, error)
         else:
-            messages.success(request, "Unit rejected.")
+            messages.success(request, gettext("Unit rejected."))
     else:
         _flash_form(request, form)
     return _back(product)
@@ -424,7 +431,11 @@ def store(request: ClinicRequest, product_id: int) -> HttpResponse:
         except ValidationError as error:
             _flash(request, error)
         else:
-            messages.success(request, f"Stored in {form.cleaned_data['to_location']}.")
+            messages.success(
+                request,
+                gettext("Stored in %(to_location)s.")
+                % {"to_location": form.cleaned_data["to_location"]},
+            )
     else:
         _flash_form(request, form)
     return _back(product)
@@ -446,7 +457,7 @@ def hand_over(request: ClinicRequest, product_id: int) -> HttpResponse:
         except ValidationError as error:
             _flash(request, error)
         else:
-            messages.success(request, "Hand-over recorded.")
+            messages.success(request, gettext("Hand-over recorded."))
     else:
         _flash_form(request, form)
     return _back(product)
@@ -471,7 +482,7 @@ def excursion(request: ClinicRequest, product_id: int) -> HttpResponse:
         except ValidationError as error:
             _flash(request, error)
         else:
-            messages.success(request, "Temperature excursion recorded.")
+            messages.success(request, gettext("Temperature excursion recorded."))
     else:
         _flash_form(request, form)
     return _back(product)
@@ -486,7 +497,7 @@ def thaw(request: ClinicRequest, product_id: int) -> HttpResponse:
     except ValidationError as error:
         _flash(request, error)
     else:
-        messages.success(request, "Thaw recorded: the stability after thaw runs from now.")
+        messages.success(request, gettext("Thaw recorded: the stability after thaw runs from now."))
     return _back(product)
 
 
@@ -501,7 +512,9 @@ def issue(request: ClinicRequest, product_id: int) -> HttpResponse:
             _patient_by_mrn(product.clinic_id, data["patient_mrn"]) if data["patient_mrn"] else None
         )
         if data["patient_mrn"] and patient is None:
-            messages.error(request, "For patient: no patient with this MRN in this clinic.")
+            messages.error(
+                request, gettext("For patient: no patient with this MRN in this clinic.")
+            )
             return _back(product)
         try:
             services.product_issue(
@@ -514,7 +527,7 @@ def issue(request: ClinicRequest, product_id: int) -> HttpResponse:
         except ValidationError as error:
             _flash(request, error)
         else:
-            messages.success(request, "Issued to the procedure room.")
+            messages.success(request, gettext("Issued to the procedure room."))
     else:
         _flash_form(request, form)
     return _back(product)
@@ -531,7 +544,7 @@ def return_view(request: ClinicRequest, product_id: int) -> HttpResponse:
     except ValidationError as error:
         _flash(request, error)
     else:
-        messages.success(request, "Returned to the lab: released, not stored yet.")
+        messages.success(request, gettext("Returned to the lab: released, not stored yet."))
     return _back(product)
 
 
@@ -548,7 +561,7 @@ def discard(request: ClinicRequest, product_id: int) -> HttpResponse:
         except ValidationError as error:
             _flash(request, error)
         else:
-            messages.success(request, "Unit discarded.")
+            messages.success(request, gettext("Unit discarded."))
     else:
         _flash_form(request, form)
     return _back(product)
@@ -650,8 +663,14 @@ def bedside(request: ClinicRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"Administration recorded: unit {administration.product.din_eye_readable} "
-                    f"to {administration.patient.full_name} ({administration.patient.mrn}).",
+                    gettext(
+                        "Administration recorded: unit %(din_eye_readable)s to %(full_name)s (%(mrn)s)."
+                    )
+                    % {
+                        "din_eye_readable": administration.product.din_eye_readable,
+                        "full_name": administration.patient.full_name,
+                        "mrn": administration.patient.mrn,
+                    },
                 )
                 return redirect("biologics:product", product_id=administration.product_id)
     return render(request, "biologics/bedside.html", context)
@@ -770,7 +789,9 @@ def recall_new(request: ClinicRequest) -> HttpResponse:
         _flash(request, error)
         return redirect("biologics:lookback")
     messages.success(
-        request, f"Recall #{recall.pk} recorded: {recall.units.count()} unit(s) concerned."
+        request,
+        gettext("Recall #%(pk)s recorded: %(count)s unit(s) concerned.")
+        % {"pk": recall.pk, "count": recall.units.count()},
     )
     query = urlencode(
         {
@@ -811,7 +832,7 @@ def settings_view(request: ClinicRequest) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, "Lab settings saved.")
+            messages.success(request, gettext("Lab settings saved."))
             return redirect("biologics:settings")
     return render(
         request,
@@ -833,12 +854,12 @@ def codes_upload(request: ClinicRequest) -> HttpResponse:
     if form.is_valid():
         upload = form.cleaned_data["csv_file"]
         if upload.size > 2_000_000:
-            messages.error(request, "CSV file: too large (2 MB at most).")
+            messages.error(request, gettext("CSV file: too large (2 MB at most)."))
             return redirect("biologics:settings")
         try:
             text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
-            messages.error(request, "CSV file: not UTF-8 text.")
+            messages.error(request, gettext("CSV file: not UTF-8 text."))
             return redirect("biologics:settings")
         try:
             new = services.product_codes_load(
@@ -851,7 +872,9 @@ def codes_upload(request: ClinicRequest) -> HttpResponse:
         except ValidationError as error:
             _flash(request, error)
         else:
-            messages.success(request, f"{len(new)} product code(s) loaded.")
+            messages.success(
+                request, gettext("%(len)s product code(s) loaded.") % {"len": len(new)}
+            )
     else:
         _flash_form(request, form)
     return redirect("biologics:settings")
@@ -891,7 +914,7 @@ def qc_spec(request: ClinicRequest, product_type: str) -> HttpResponse:
         except ValidationError as error:
             _flash(request, error)
         else:
-            messages.success(request, "Specification saved as a new version.")
+            messages.success(request, gettext("Specification saved as a new version."))
             return redirect("biologics:qc_spec", product_type=product_type)
     return render(
         request,

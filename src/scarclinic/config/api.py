@@ -10,11 +10,12 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.security import django_auth
 
+from scarclinic.analytics.api import router as analytics_router
 from scarclinic.assessments.api import router as assessments_router
 from scarclinic.assessments.photo_api import router as photos_router
 from scarclinic.biologics.api import router as biologics_router
-from scarclinic.patients.api import portal_router
 from scarclinic.patients.api import router as patients_router
+from scarclinic.portal.api import portal_router
 from scarclinic.treatments.api import router as consultation_router
 from scarclinic.treatments.plan_api import router as treatments_router
 
@@ -34,8 +35,10 @@ api.add_router("/portal", portal_router)
 api.add_router("/assessments", assessments_router)
 api.add_router("/photos", photos_router)
 api.add_router("/biologics", biologics_router)
+api.add_router("/adverse-events", "scarclinic.outcomes.api.router")
 api.add_router("/consultation", consultation_router)
 api.add_router("/treatments", treatments_router)
+api.add_router("/analytics", analytics_router)
 
 
 @api.exception_handler(ValidationError)

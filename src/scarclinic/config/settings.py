@@ -63,18 +63,27 @@ INSTALLED_APPS = [
     "scarclinic.treatments",
     "scarclinic.biologics",
     "scarclinic.outcomes",
+    "scarclinic.analytics",
     "scarclinic.interop",
+    "scarclinic.portal",
+    "scarclinic.ops",
     "scarclinic.web",
 ]
 
 MIDDLEWARE = [
+    # Outermost: request id, one JSON log line and the metrics of every request.
+    "scarclinic.ops.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the signed-in user's choice (UserLanguageMiddleware, below), else the
+    # language cookie set by the header's switcher, else the browser's Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "scarclinic.accounts.language.UserLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -170,6 +179,9 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Karachi")
 # The clinic's country calling code: phone numbers are stored and searched without it.
 PHONE_COUNTRY_CODE = os.environ.get("PHONE_COUNTRY_CODE", "92")
 USE_I18N = True
+# Each app keeps its catalogue in <app>/locale/ (compiled by `make`, never committed);
+# Django has no Urdu date and number formats, so ours are in web/formats/.
+FORMAT_MODULE_PATH = ["scarclinic.web.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -177,16 +189,66 @@ STATIC_ROOT = VAR_DIR / "static"
 # whitenoise warns about a missing root on every start; an empty one is harmless.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = VAR_DIR / "media"
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            # STATIC_COMPRESS=0: hashed names without the gzip/brotli copies (a proxy that
+            # compresses itself, or a quick collectstatic in the smoke test).
+            (
+                "whitenoise.storage.CompressedManifestStaticFilesStorage"
+                if env_bool("STATIC_COMPRESS", True)
+                else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+            )
             if PRODUCTION or env_bool("SCARCLINIC_MANIFEST_STATIC")
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
+# Photos: the filesystem under MEDIA_ROOT by default; an S3-compatible bucket (AWS S3, MinIO,
+# Ceph...) with STORAGE_BACKEND=s3. Objects are private: a view checks the permission, then
+# redirects to a signed URL valid STORAGE_URL_SECONDS (scarclinic/ops/storage.py). boto3
+# reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment.
+STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "filesystem")
+STORAGE_URL_SECONDS = int(os.environ.get("STORAGE_URL_SECONDS", "60"))
+STORAGE_ORIGINS: list[str] = []  # where signed URLs point: allowed as image sources (CSP)
+if STORAGE_BACKEND == "s3":
+    _bucket = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+    if not _bucket:
+        raise RuntimeError("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    _endpoint = os.environ.get("AWS_S3_ENDPOINT_URL") or None
+    _region = os.environ.get("AWS_S3_REGION_NAME") or None
+    _addressing = os.environ.get("AWS_S3_ADDRESSING_STYLE") or None  # "path" for MinIO
+    _objects: dict[str, str] = {"CacheControl": "private, no-store"}
+    if os.environ.get("AWS_S3_SSE"):  # e.g. AES256: encrypted at rest by the store
+        _objects["ServerSideEncryption"] = os.environ["AWS_S3_SSE"]
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _bucket,
+            "endpoint_url": _endpoint,
+            "region_name": _region,
+            "addressing_style": _addressing,
+            "signature_version": "s3v4",
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": STORAGE_URL_SECONDS,
+            "file_overwrite": False,
+            "object_parameters": _objects,
+        },
+    }
+    if _endpoint:
+        _scheme, _, _host = _endpoint.partition("://")
+        _host = _host.split("/")[0]
+        STORAGE_ORIGINS = [
+            f"{_scheme}://{_bucket}.{_host}" if _addressing == "virtual" else f"{_scheme}://{_host}"
+        ]
+    else:
+        STORAGE_ORIGINS = [f"https://{_bucket}.s3.amazonaws.com"]
+        if _region:
+            STORAGE_ORIGINS.append(f"https://{_bucket}.s3.{_region}.amazonaws.com")
+elif STORAGE_BACKEND != "filesystem":
+    raise RuntimeError("STORAGE_BACKEND is 'filesystem' (the default) or 's3'.")
 
 # Photo uploads: larger files and images of more pixels (decompression bombs) are refused.
 PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", str(25 * 1024 * 1024)))
@@ -234,7 +296,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *STORAGE_ORIGINS],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
@@ -244,10 +306,19 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# LOG_FORMAT=json (the default in production): one JSON object per line, with the request id
+# (scarclinic/ops/logging.py); text otherwise.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "scarclinic.ops.logging.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     # Request logs carry paths only; paths carry ids, never names (see patients/urls.py).
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
@@ -261,7 +332,7 @@ NINJA_PAGINATION_PER_PAGE = 50
 
 # Background work (reminders, exports, analytics refresh) through Django's tasks API
 # (django-tasks backport): run at once in development and tests, by a database-backed
-# worker in production (TASKS_BACKEND=database, then `manage.py db_worker`).
+# worker in production (TASKS_BACKEND=database, then `manage.py run_worker`).
 TASKS = {
     "default": {
         "BACKEND": (
@@ -271,5 +342,24 @@ TASKS = {
         )
     }
 }
+# The worker (manage.py run_worker, scarclinic/ops/worker.py): heartbeat every
+# WORKER_HEARTBEAT_SECONDS; a worker not seen for WORKER_STALE_SECONDS is dead (/readyz fails,
+# its task is queued again); on SIGTERM a running task gets WORKER_SHUTDOWN_GRACE_SECONDS to
+# finish before it is interrupted and queued again (keep it below systemd's TimeoutStopSec).
+WORKER_HEARTBEAT_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "10"))
+WORKER_STALE_SECONDS = float(os.environ.get("WORKER_STALE_SECONDS", "60"))
+WORKER_SHUTDOWN_GRACE_SECONDS = float(os.environ.get("WORKER_SHUTDOWN_GRACE_SECONDS", "25"))
+# /metrics answers a request with "Authorization: Bearer METRICS_TOKEN" or from an address in
+# METRICS_ALLOWED_IPS (addresses or networks, comma-separated); nobody by default.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "")
+PRODUCT_EXPIRY_WARNING_DAYS = int(os.environ.get("PRODUCT_EXPIRY_WARNING_DAYS", "7"))
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "clinic@scarclinic.invalid")
+# SMTP for reminders (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))  # below the worker's grace period

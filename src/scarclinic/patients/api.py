@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 from ninja import Query, Router, Schema, Status
 
 from scarclinic.accounts.access import api_user, clinic_ids_with, memberships_of
@@ -67,10 +68,12 @@ def register_patient(request: HttpRequest, body: PatientIn) -> Status[dict[str, 
     api_user(request, Perm.PATIENT_REGISTER)
     clinics = clinic_ids_with(request.user, Perm.PATIENT_REGISTER)
     if body.clinic_id is None and len(clinics) > 1:
-        raise ValidationError({"clinic_id": "You work in several clinics: say which."})
+        raise ValidationError({"clinic_id": gettext("You work in several clinics: say which.")})
     clinic_id = body.clinic_id if body.clinic_id is not None else clinics[0]
     if clinic_id not in clinics:
-        raise ValidationError({"clinic_id": "You cannot register patients in that clinic."})
+        raise ValidationError(
+            {"clinic_id": gettext("You cannot register patients in that clinic.")}
+        )
     data = body.dict(exclude={"clinic_id"})
     patient = services.patient_register(
         clinic=Clinic.objects.get(pk=clinic_id), by=api_user(request), **data
@@ -160,10 +163,10 @@ def sign_consent(request: HttpRequest, patient_id: int, body: ConsentIn) -> Stat
     )
     version = ConsentTemplateVersion.objects.filter(pk=body.template_version_id).first()
     if version is None:
-        raise ValidationError({"template_version_id": "No such consent template version."})
+        raise ValidationError({"template_version_id": gettext("No such consent template version.")})
     witness = User.objects.filter(pk=body.witness_id).first() if body.witness_id else None
     if body.witness_id and witness is None:
-        raise ValidationError({"witness_id": "No such user."})
+        raise ValidationError({"witness_id": gettext("No such user.")})
     consent = services.consent_sign(
         patient=patient,
         template_version=version,
@@ -193,6 +196,6 @@ def withdraw_consent(request: HttpRequest, consent_id: int, body: WithdrawIn) ->
 def portal_me(request: HttpRequest) -> dict[str, object]:
     if not any(role_has(m.role, Perm.PORTAL_OWN) for m in memberships_of(request.user)):
         raise PermissionDenied
-    from scarclinic.web.portal_selectors import own_record
+    from scarclinic.portal.selectors import own_record
 
     return _detail(own_record(user=api_user(request)).patient)

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from scarclinic.accounts.models import User
 from scarclinic.patients.models import (
@@ -45,7 +46,8 @@ class PatientForm(forms.ModelForm):  # type: ignore[type-arg]
 
 class MedicalHistoryForm(forms.ModelForm):  # type: ignore[type-arg]
     allergies = forms.CharField(
-        required=False, help_text="Other allergies, separated by commas (e.g. penicillin, latex)"
+        required=False,
+        help_text=gettext_lazy("Other allergies, separated by commas (e.g. penicillin, latex)"),
     )
 
     class Meta:
@@ -80,10 +82,12 @@ class ConsentSignForm(forms.Form):
     with a message that says so (rather than a bare 'invalid choice')."""
 
     template_version = TemplateVersionChoice(
-        queryset=ConsentTemplateVersion.objects.none(), label="Consent document"
+        queryset=ConsentTemplateVersion.objects.none(), label=gettext_lazy("Consent document")
     )
     confirm_read = forms.BooleanField(
-        label="The patient has read this text (or had it read to them) and had their questions answered"
+        label=gettext_lazy(
+            "The patient has read this text (or had it read to them) and had their questions answered"
+        )
     )
     signer_name = forms.CharField(max_length=200)
     signer_relation = forms.ChoiceField(choices=SignerRelation.choices, initial=SignerRelation.SELF)

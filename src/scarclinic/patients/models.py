@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from scarclinic.accounts.models import Clinic
 from scarclinic.clinical import history as core
 
 
 class Sex(models.TextChoices):
-    FEMALE = "female", "Female"
-    MALE = "male", "Male"
-    OTHER = "other", "Other"
-    UNKNOWN = "unknown", "Unknown"
+    FEMALE = "female", gettext_lazy("Female")
+    MALE = "male", gettext_lazy("Male")
+    OTHER = "other", gettext_lazy("Other")
+    UNKNOWN = "unknown", gettext_lazy("Unknown")
 
 
 class Language(models.TextChoices):
-    ENGLISH = "en", "English"
-    URDU = "ur", "Urdu"
+    ENGLISH = "en", gettext_lazy("English")
+    URDU = "ur", gettext_lazy("Urdu")
 
 
 class Patient(models.Model):
@@ -26,7 +28,7 @@ class Patient(models.Model):
     the services for indexed prefix search (and trigram search on PostgreSQL)."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
-    mrn = models.CharField("MRN", max_length=32, help_text="Medical record number")
+    mrn = models.CharField("MRN", max_length=32, help_text=gettext_lazy("Medical record number"))
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
     date_of_birth = models.DateField()
@@ -83,19 +85,22 @@ class Patient(models.Model):
 
 
 class AcneSeverity(models.TextChoices):
-    NONE = core.AcneSeverity.NONE.value, "None"
-    MILD = core.AcneSeverity.MILD.value, "Mild"
-    MODERATE = core.AcneSeverity.MODERATE.value, "Moderate"
-    SEVERE = core.AcneSeverity.SEVERE.value, "Severe"
+    NONE = core.AcneSeverity.NONE.value, gettext_lazy("None")
+    MILD = core.AcneSeverity.MILD.value, gettext_lazy("Mild")
+    MODERATE = core.AcneSeverity.MODERATE.value, gettext_lazy("Moderate")
+    SEVERE = core.AcneSeverity.SEVERE.value, gettext_lazy("Severe")
 
 
 class IsotretinoinStatus(models.TextChoices):
-    NEVER = core.IsotretinoinStatus.NEVER.value, "Never taken"
-    CURRENT = core.IsotretinoinStatus.CURRENT.value, "Taking now"
-    PAST = core.IsotretinoinStatus.PAST.value, "Taken in the past"
+    NEVER = core.IsotretinoinStatus.NEVER.value, gettext_lazy("Never taken")
+    CURRENT = core.IsotretinoinStatus.CURRENT.value, gettext_lazy("Taking now")
+    PAST = core.IsotretinoinStatus.PAST.value, gettext_lazy("Taken in the past")
 
 
-FITZPATRICK_CHOICES = [(t.value, f"Type {t.roman}") for t in core.FitzpatrickType]
+FITZPATRICK_CHOICES = [
+    (t.value, format_lazy(gettext_lazy("Type {roman}"), roman=t.roman))
+    for t in core.FitzpatrickType
+]
 
 
 class MedicalHistoryVersion(models.Model):
@@ -131,7 +136,9 @@ class MedicalHistoryVersion(models.Model):
     active_cancer = models.BooleanField(default=False)
     systemic_infection = models.BooleanField(default=False)
     local_anaesthetic_allergy = models.BooleanField(default=False)
-    allergies = models.JSONField(default=list, blank=True, help_text="Other allergies, one each")
+    allergies = models.JSONField(
+        default=list, blank=True, help_text=gettext_lazy("Other allergies, one each")
+    )
     fitzpatrick = models.PositiveSmallIntegerField(
         "Fitzpatrick skin type", choices=FITZPATRICK_CHOICES, null=True, blank=True
     )
@@ -193,15 +200,15 @@ class MedicalHistoryVersion(models.Model):
 
 
 class ProcedureType(models.TextChoices):
-    FAT_HARVEST = "fat_harvest", "Fat harvest (liposuction)"
-    CELL_THERAPY = "cell_therapy", "Cell therapy"
-    PRP = "prp", "Platelet-rich plasma"
-    MICRONEEDLING = "microneedling", "Microneedling"
-    LASER = "laser", "Laser"
-    CHEMICAL_PEEL = "chemical_peel", "Chemical peel"
-    FILLER = "filler", "Dermal filler"
-    SUBCISION = "subcision", "Subcision"
-    PHOTOGRAPHY = "photography", "Clinical photography"
+    FAT_HARVEST = "fat_harvest", gettext_lazy("Fat harvest (liposuction)")
+    CELL_THERAPY = "cell_therapy", gettext_lazy("Cell therapy")
+    PRP = "prp", gettext_lazy("Platelet-rich plasma")
+    MICRONEEDLING = "microneedling", gettext_lazy("Microneedling")
+    LASER = "laser", gettext_lazy("Laser")
+    CHEMICAL_PEEL = "chemical_peel", gettext_lazy("Chemical peel")
+    FILLER = "filler", gettext_lazy("Dermal filler")
+    SUBCISION = "subcision", gettext_lazy("Subcision")
+    PHOTOGRAPHY = "photography", gettext_lazy("Clinical photography")
 
 
 class ConsentTemplate(models.Model):
@@ -224,9 +231,9 @@ class ConsentTemplate(models.Model):
 
 
 class TemplateStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    ACTIVE = "active", "In use"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    DRAFT = "draft", gettext_lazy("Draft")
+    ACTIVE = "active", gettext_lazy("In use")
+    WITHDRAWN = "withdrawn", gettext_lazy("Withdrawn")
 
 
 class ConsentTemplateVersion(models.Model):
@@ -262,15 +269,15 @@ class ConsentTemplateVersion(models.Model):
 
 
 class SignatureMethod(models.TextChoices):
-    DRAWN = "drawn", "Drawn signature"
-    TYPED = "typed", "Typed name with witness"
+    DRAWN = "drawn", gettext_lazy("Drawn signature")
+    TYPED = "typed", gettext_lazy("Typed name with witness")
 
 
 class SignerRelation(models.TextChoices):
-    SELF = "self", "The patient"
-    PARENT = "parent", "Parent"
-    GUARDIAN = "guardian", "Legal guardian"
-    REPRESENTATIVE = "representative", "Authorised representative"
+    SELF = "self", gettext_lazy("The patient")
+    PARENT = "parent", gettext_lazy("Parent")
+    GUARDIAN = "guardian", gettext_lazy("Legal guardian")
+    REPRESENTATIVE = "representative", gettext_lazy("Authorised representative")
 
 
 class SignedConsent(models.Model):
@@ -292,7 +299,9 @@ class SignedConsent(models.Model):
         max_length=20, choices=SignerRelation.choices, default=SignerRelation.SELF
     )
     method = models.CharField(max_length=10, choices=SignatureMethod.choices)
-    signature_png = models.TextField(blank=True, help_text="Drawn signature, PNG data URL")
+    signature_png = models.TextField(
+        blank=True, help_text=gettext_lazy("Drawn signature, PNG data URL")
+    )
     typed_name = models.CharField(max_length=200, blank=True)
     witness = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

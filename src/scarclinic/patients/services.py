@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from scarclinic.accounts.access import has_perm_in
 from scarclinic.accounts.models import Clinic, User
@@ -48,7 +49,9 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 def _require(user: User, clinic_id: int, perm: Perm) -> None:
     if not has_perm_in(user, clinic_id, perm):
-        raise ValidationError({"clinic": "You do not work in this clinic with that permission."})
+        raise ValidationError(
+            {"clinic": gettext("You do not work in this clinic with that permission.")}
+        )
 
 
 def _validate_demographics(*, clinic: Clinic, data: dict[str, Any], exclude_id: int | None) -> None:
@@ -56,19 +59,21 @@ def _validate_demographics(*, clinic: Clinic, data: dict[str, Any], exclude_id: 
     errors: dict[str, str] = {}
     for required in ("mrn", "given_name", "family_name", "date_of_birth"):
         if not str(data.get(required) or "").strip():
-            errors[required] = "This field is required."
+            errors[required] = gettext("This field is required.")
     dob = data.get("date_of_birth")
     if isinstance(dob, date) and dob > timezone.localdate():
-        errors["date_of_birth"] = "The date of birth cannot be in the future."
+        errors["date_of_birth"] = gettext("The date of birth cannot be in the future.")
     if isinstance(dob, date) and dob.year < 1900:
-        errors["date_of_birth"] = "The date of birth is before 1900."
+        errors["date_of_birth"] = gettext("The date of birth is before 1900.")
     mrn = str(data.get("mrn") or "").strip()
     if mrn:
         clash = Patient.objects.filter(clinic=clinic, mrn=mrn)
         if exclude_id is not None:
             clash = clash.exclude(pk=exclude_id)
         if clash.exists():
-            errors["mrn"] = f"MRN {mrn} is already used by another patient of this clinic."
+            errors["mrn"] = gettext(
+                "MRN %(mrn)s is already used by another patient of this clinic."
+            ) % {"mrn": mrn}
     if errors:
         raise ValidationError(errors)
 
@@ -86,7 +91,7 @@ def patient_register(*, clinic: Clinic, by: User, **data: Any) -> Patient:
     _require(by, clinic.pk, Perm.PATIENT_REGISTER)
     unknown = set(data) - set(DEMOGRAPHIC_FIELDS)
     if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "Unknown field."))
+        raise ValidationError(dict.fromkeys(sorted(unknown), gettext("Unknown field.")))
     data["mrn"] = str(data.get("mrn") or "").strip()
     _validate_demographics(clinic=clinic, data=data, exclude_id=None)
     patient = Patient(clinic=clinic, registered_by=by, **data)
@@ -96,7 +101,7 @@ def patient_register(*, clinic: Clinic, by: User, **data: Any) -> Patient:
         with transaction.atomic():
             patient.save()
     except IntegrityError as exc:  # a concurrent registration took the MRN first
-        raise ValidationError({"mrn": "This MRN is already used in this clinic."}) from exc
+        raise ValidationError({"mrn": gettext("This MRN is already used in this clinic.")}) from exc
     audit_object(
         action=AuditAction.CREATE, obj=patient, patient_id=patient.pk, clinic_id=clinic.pk, actor=by
     )
@@ -108,7 +113,7 @@ def patient_update_demographics(*, patient: Patient, by: User, **changes: Any) -
     _require(by, patient.clinic_id, Perm.PATIENT_EDIT)
     unknown = set(changes) - set(DEMOGRAPHIC_FIELDS)
     if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "Unknown field."))
+        raise ValidationError(dict.fromkeys(sorted(unknown), gettext("Unknown field.")))
     if "mrn" in changes:
         changes["mrn"] = str(changes["mrn"] or "").strip()
     merged = {f: getattr(patient, f) for f in DEMOGRAPHIC_FIELDS} | changes
@@ -122,7 +127,7 @@ def patient_update_demographics(*, patient: Patient, by: User, **changes: Any) -
         with transaction.atomic():
             patient.save()
     except IntegrityError as exc:
-        raise ValidationError({"mrn": "This MRN is already used in this clinic."}) from exc
+        raise ValidationError({"mrn": gettext("This MRN is already used in this clinic.")}) from exc
     audit_object(
         actor=by,
         action=AuditAction.UPDATE,
@@ -144,7 +149,7 @@ def history_record(
     _require(by, patient.clinic_id, Perm.HISTORY_EDIT)
     unknown = set(fields) - set(MedicalHistoryVersion.CLINICAL_FIELDS)
     if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "Unknown field."))
+        raise ValidationError(dict.fromkeys(sorted(unknown), gettext("Unknown field.")))
     # Lock the patient row so two simultaneous edits get consecutive version numbers.
     locked = Patient.objects.select_for_update().get(pk=patient.pk)
     current = (
@@ -216,41 +221,51 @@ def consent_sign(
     witness: User | None = None,
     signed_at: datetime | None = None,
 ) -> SignedConsent:
-    """Record a patient's signature on the exact wording of an in-use template version."""
-    _require(by, patient.clinic_id, Perm.CONSENT_RECORD)
+    """Record a patient's signature on the exact wording of an in-use template version.
+    Staff need CONSENT_RECORD; a patient signs their own, by drawing, in the portal."""
+    own = patient.portal_user_id is not None and patient.portal_user_id == by.pk
+    if not own:
+        _require(by, patient.clinic_id, Perm.CONSENT_RECORD)
+    elif method != SignatureMethod.DRAWN or signer_relation != SignerRelation.SELF:
+        raise ValidationError(
+            {"method": gettext("In the portal you sign for yourself, by drawing.")}
+        )
     refuse_control_characters({"signer_name": signer_name, "typed_name": typed_name})
     errors: dict[str, str] = {}
     version = ConsentTemplateVersion.objects.select_related("template").get(pk=template_version.pk)
     if version.template.clinic_id != patient.clinic_id:
-        errors["template_version"] = "This consent template belongs to another clinic."
+        errors["template_version"] = gettext("This consent template belongs to another clinic.")
     elif version.status != TemplateStatus.ACTIVE:
-        errors["template_version"] = (
-            f"Version {version.version} of '{version.template.title}' is "
-            f"{version.get_status_display().lower()}: sign the version in use."
-        )
+        errors["template_version"] = gettext(
+            "Version %(version)s of '%(title)s' is %(lower)s: sign the version in use."
+        ) % {
+            "version": version.version,
+            "title": version.template.title,
+            "lower": version.get_status_display().lower(),
+        }
     if not signer_name.strip():
-        errors["signer_name"] = "Give the name of the person signing."
+        errors["signer_name"] = gettext("Give the name of the person signing.")
     if signer_relation not in SignerRelation.values:
-        errors["signer_relation"] = "Choose who is signing."
+        errors["signer_relation"] = gettext("Choose who is signing.")
     if method == SignatureMethod.DRAWN:
         if not _valid_png_data_url(signature_png):
-            errors["signature_png"] = "Draw the signature (a PNG image is expected)."
+            errors["signature_png"] = gettext("Draw the signature (a PNG image is expected).")
         typed_name, witness = "", witness
     elif method == SignatureMethod.TYPED:
         if not typed_name.strip():
-            errors["typed_name"] = "Type the signer's name."
+            errors["typed_name"] = gettext("Type the signer's name.")
         if witness is None:
-            errors["witness"] = "A typed signature needs a witness."
+            errors["witness"] = gettext("A typed signature needs a witness.")
         elif not has_perm_in(witness, patient.clinic_id, Perm.PATIENT_VIEW):
-            errors["witness"] = "The witness must be a staff member of this clinic."
+            errors["witness"] = gettext("The witness must be a staff member of this clinic.")
         signature_png = ""
     else:
-        errors["method"] = "Choose a drawn signature or a typed name with a witness."
+        errors["method"] = gettext("Choose a drawn signature or a typed name with a witness.")
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
     if signed_at is not None and signed_at > now:
-        raise ValidationError({"signed_at": "A signature cannot be dated in the future."})
+        raise ValidationError({"signed_at": gettext("A signature cannot be dated in the future.")})
     consent = SignedConsent.objects.create(
         patient=patient,
         template_version=version,
@@ -286,9 +301,9 @@ def consent_withdraw(*, consent: SignedConsent, by: User, reason: str) -> Signed
     locked = SignedConsent.objects.select_for_update().select_related("patient").get(pk=consent.pk)
     _require(by, locked.patient.clinic_id, Perm.CONSENT_RECORD)
     if locked.withdrawn_at is not None:
-        raise ValidationError({"consent": "This consent was already withdrawn."})
+        raise ValidationError({"consent": gettext("This consent was already withdrawn.")})
     if not reason.strip():
-        raise ValidationError({"reason": "Say why, or record 'patient's wish'."})
+        raise ValidationError({"reason": gettext("Say why, or record 'patient's wish'.")})
     refuse_control_characters({"reason": reason})
     locked.withdrawn_at = timezone.now()
     locked.withdrawn_by = by
@@ -316,7 +331,7 @@ def template_version_publish(
     )
     _require(by, locked.template.clinic_id, Perm.CONSENT_TEMPLATE_MANAGE)
     if locked.status != TemplateStatus.DRAFT:
-        raise ValidationError({"status": "Only a draft can be put in use."})
+        raise ValidationError({"status": gettext("Only a draft can be put in use.")})
     now = timezone.now()
     ConsentTemplateVersion.objects.filter(
         template=locked.template, language=locked.language, status=TemplateStatus.ACTIVE
@@ -347,7 +362,7 @@ def template_version_withdraw(
     )
     _require(by, locked.template.clinic_id, Perm.CONSENT_TEMPLATE_MANAGE)
     if locked.status == TemplateStatus.WITHDRAWN:
-        raise ValidationError({"status": "This version is already withdrawn."})
+        raise ValidationError({"status": gettext("This version is already withdrawn.")})
     locked.status = TemplateStatus.WITHDRAWN
     locked.withdrawn_at = timezone.now()
     locked.save(update_fields=["status", "withdrawn_at"])

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from scarclinic.accounts.access import ClinicRequest, requires
@@ -49,7 +50,11 @@ def patient_register_view(request: ClinicRequest) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, f"Registered {patient.full_name} ({patient.mrn}).")
+            messages.success(
+                request,
+                gettext("Registered %(full_name)s (%(mrn)s).")
+                % {"full_name": patient.full_name, "mrn": patient.mrn},
+            )
             return redirect("patients:chart", pk=patient.pk)
     return render(request, "patients/form.html", {"form": form, "title": "Register a patient"})
 
@@ -76,7 +81,7 @@ def patient_edit(request: ClinicRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, "Demographics saved.")
+            messages.success(request, gettext("Demographics saved."))
             return redirect("patients:chart", pk=pk)
     return render(
         request,
@@ -101,7 +106,7 @@ def history_edit(request: ClinicRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, "Medical history saved as a new version.")
+            messages.success(request, gettext("Medical history saved as a new version."))
             return redirect("patients:chart", pk=pk)
     return render(request, "patients/history_form.html", {"form": form, "patient": patient})
 
@@ -160,7 +165,9 @@ def consent_new(request: ClinicRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, f"Consent '{consent.title}' signed.")
+            messages.success(
+                request, gettext("Consent '%(title)s' signed.") % {"title": consent.title}
+            )
             return redirect("patients:chart", pk=pk)
     return render(
         request,
@@ -215,7 +222,7 @@ def consent_withdraw_view(request: ClinicRequest, consent_id: int) -> HttpRespon
             for message in error.messages:
                 messages.error(request, message)
         else:
-            messages.success(request, "Withdrawal recorded. The signed consent is kept.")
+            messages.success(request, gettext("Withdrawal recorded. The signed consent is kept."))
     else:
-        messages.error(request, "Give a reason for the withdrawal.")
+        messages.error(request, gettext("Give a reason for the withdrawal."))
     return redirect("patients:consent_detail", consent_id=consent_id)

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 from ninja import Query, Router, Schema, Status
 
 from scarclinic.accounts.access import api_user, clinic_ids_with
@@ -48,7 +49,7 @@ def _clinic(request: HttpRequest, clinic_id: int | None, *perms: Perm) -> Clinic
         elif len(allowed) == 1:
             chosen = allowed[0]
         else:
-            raise ValidationError({"clinic_id": "You work in several clinics: say which."})
+            raise ValidationError({"clinic_id": gettext("You work in several clinics: say which.")})
     return Clinic.objects.get(pk=chosen)
 
 

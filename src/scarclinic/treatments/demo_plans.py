@@ -11,8 +11,9 @@ demo wording are placeholders for the demo, not advice."""
 from __future__ import annotations
 
 import random
-from datetime import datetime, time, timedelta
-from typing import Any
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,6 +22,7 @@ from django.utils import timezone
 from scarclinic.accounts.access import has_perm_in
 from scarclinic.accounts.models import Clinic, User
 from scarclinic.accounts.roles import Perm
+from scarclinic.assessments.models import ScarAssessment
 from scarclinic.assessments.selectors import latest_signed_assessment
 from scarclinic.audit.models import AuditAction
 from scarclinic.audit.services import audit_record
@@ -28,10 +30,12 @@ from scarclinic.clinical.evidence import Modality
 from scarclinic.patients.models import Patient
 from scarclinic.treatments.details import validate_details
 from scarclinic.treatments.models import (
+    OPEN_PLAN_STATUSES,
     Appointment,
     AppointmentStatus,
     Device,
     DeviceKind,
+    PlanModality,
     PlanStatus,
     PostCareTemplate,
     ProcedureRecord,
@@ -41,11 +45,15 @@ from scarclinic.treatments.models import (
     TreatmentPlan,
     TreatmentSession,
 )
+from scarclinic.treatments.protocol import protocol_default
 from scarclinic.treatments.selectors import scheduling as scheduling_selectors
 from scarclinic.treatments.selectors.consultation import consultation_build
 from scarclinic.treatments.services import plans as plan_services
 from scarclinic.treatments.services import postcare as postcare_services
 from scarclinic.treatments.services import scheduling as scheduling_services
+
+if TYPE_CHECKING:
+    from scarclinic.analytics.demo_trajectories import DemoCourse
 
 DEMO_ROOMS = ("Treatment room 1", "Treatment room 2", "Laser room")
 DEMO_DEVICES = (
@@ -115,6 +123,44 @@ DEMO_DETAILS: dict[Modality, dict[str, Any]] = {
         "density_percent": "10",
         "passes": 1,
         "spot_size_mm": "0.12",
+    },
+}
+# The history of past courses (seed_demo_history) uses more treatments; valid example data.
+DEMO_HISTORY_DETAILS: dict[Modality, dict[str, Any]] = DEMO_DETAILS | {
+    Modality.STEM_CELL_SVF_INJECTION: {
+        "product_lot": "DEMO-SVF (demo history: no product record)",
+        "needle_gauge": 27,
+        "depth": "intradermal",
+        "sites": [
+            {"region": "cheek_left", "volume_ml": "1.50"},
+            {"region": "cheek_right", "volume_ml": "1.50"},
+        ],
+    },
+    Modality.CHEMICAL_PEEL: {
+        "agent": "Glycolic acid",
+        "strength_percent": "35",
+        "contact_time_s": 180,
+        "regions": ["cheek_left", "cheek_right", "forehead"],
+    },
+    Modality.SUBCISION: {
+        "instrument": "Nokor needle 18G",
+        "regions": ["cheek_left", "cheek_right"],
+    },
+    Modality.DERMAL_FILLER: {
+        "sites": [
+            {
+                "region": "cheek_left",
+                "product": "Hyaluronic acid filler",
+                "lot": "DEMO-HA",
+                "volume_ml": "0.50",
+            },
+            {
+                "region": "cheek_right",
+                "product": "Hyaluronic acid filler",
+                "lot": "DEMO-HA",
+                "volume_ml": "0.50",
+            },
+        ]
     },
 }
 
@@ -244,7 +290,8 @@ def seed_demo_plans(
     templates are still completed). Returns the number of plans made."""
     _resources(clinic)
     seed_demo_postcare(clinic=clinic)
-    if TreatmentPlan.objects.filter(patient__clinic=clinic).exists():
+    # The demo history's past courses (completed or stopped) do not count: only open plans.
+    if TreatmentPlan.objects.filter(patient__clinic=clinic, status__in=OPEN_PLAN_STATUSES).exists():
         return 0
     physician = _with(users, clinic, Perm.PLAN_PRESCRIBE)
     desk = _with(users, clinic, Perm.APPOINTMENT_BOOK)
@@ -261,6 +308,8 @@ def seed_demo_plans(
             break
         if patient.clinic_id != clinic.pk or latest_signed_assessment(patient=patient) is None:
             continue
+        if TreatmentPlan.objects.filter(patient=patient).exists():
+            continue  # treated already: the demo history's assessments follow that course
         modality = _suitable_modality(patient, rng)
         if modality is None:
             continue
@@ -319,3 +368,134 @@ def _book_all(plan: TreatmentPlan, desk: User) -> None:
             room=slot.room,
             device=slot.device,
         )
+
+
+def seed_demo_history(
+    *,
+    courses: Sequence[tuple[Patient, ScarAssessment, DemoCourse]],
+    physician: User,
+) -> int:
+    """Past treatment courses of demo patients, in bulk: a completed plan (or one stopped
+    early, for a drop-out) answering the patient's baseline assessment, its sessions, and a
+    signed procedure record for every session done, so that the follow-up assessments made
+    from the same trajectory (scarclinic.analytics.demo_trajectories) follow the procedures
+    done. No appointments: these are history. Returns the number of procedure records."""
+    if not courses:
+        return 0
+    now = timezone.now()
+    tz = timezone.get_current_timezone()
+    details = {
+        m: (validate_details(m, d | _DEMO_COMMON), f"{m.value}/1")
+        for m, d in DEMO_HISTORY_DETAILS.items()
+    }
+    plans: list[TreatmentPlan] = []
+    for patient, baseline, course in courses:
+        label = " + ".join(m.label for m in course.modalities)
+        done = len({s.on for s in course.sessions})
+        end = datetime.combine(course.end, time(17, 0), tzinfo=tz)
+        plans.append(
+            TreatmentPlan(
+                patient=patient,
+                assessment=baseline,
+                goal=f"Fewer and shallower scars: {label} (demo history).",
+                start_date=course.start,
+                prescriber=physician,
+                status=PlanStatus.STOPPED if course.dropped_out else PlanStatus.COMPLETED,
+                stop_reason=(
+                    f"The patient stopped after {done} visit(s) (demo history)."
+                    if course.dropped_out
+                    else ""
+                ),
+                created_at=datetime.combine(course.start, time(9, 0), tzinfo=tz)
+                - timedelta(days=7),
+                status_changed_at=end,
+            )
+        )
+    TreatmentPlan.objects.bulk_create(plans, batch_size=1000)
+    modalities: list[PlanModality] = []
+    for plan, (_, _, course) in zip(plans, courses, strict=True):
+        for position, m in enumerate(course.modalities):
+            default = protocol_default(m)
+            n = course.planned[m]
+            weeks = course.interval_weeks[m]
+            modalities.append(
+                PlanModality(
+                    plan=plan,
+                    modality=m.value,
+                    position=position,
+                    sessions=n,
+                    interval_value=max(weeks, 1) if n > 1 else None,
+                    interval_unit="weeks",
+                    default_sessions=default.sessions,
+                    default_interval_value=default.interval.value if default.interval else None,
+                    protocol_min_value=default.minimum.value if default.minimum else None,
+                    protocol_max_value=default.maximum.value if default.maximum else None,
+                    protocol_unit=default.minimum.unit if default.minimum else "weeks",
+                    protocol_wording=default.wording[:300],
+                    protocol_source=default.source or "",
+                    protocol_verified=default.verified,
+                )
+            )
+    PlanModality.objects.bulk_create(modalities, batch_size=1000)
+    by_plan = {(pm.plan_id, pm.modality): pm for pm in modalities}
+    sessions: list[TreatmentSession] = []
+    records: list[tuple[TreatmentSession, Patient, date]] = []
+    for plan, (patient, _, course) in zip(plans, courses, strict=True):
+        done_on = {(s.modality, s.number): s.on for s in course.sessions}
+        last = course.end
+        for m in course.modalities:
+            pm = by_plan[(plan.pk, m.value)]
+            step = timedelta(weeks=course.interval_weeks[m])
+            for number in range(1, course.planned[m] + 1):
+                on = done_on.get((m, number))
+                session = TreatmentSession(
+                    plan=plan,
+                    plan_modality=pm,
+                    number=number,
+                    target_date=on or last + step * number,
+                    status=SessionStatus.DONE if on else SessionStatus.CANCELLED,
+                )
+                sessions.append(session)
+                if on is not None:
+                    records.append((session, patient, on))
+    TreatmentSession.objects.bulk_create(sessions, batch_size=2000)
+    procedures = []
+    for session, patient, on in records:
+        m = Modality(session.plan_modality.modality)
+        data, schema = details[m]
+        at = datetime.combine(on, time(11, 0), tzinfo=tz)
+        procedures.append(
+            ProcedureRecord(
+                session=session,
+                patient=patient,
+                modality=m.value,
+                performed_on=on,
+                performed_by=physician,
+                checklist=[
+                    {
+                        "key": "demo",
+                        "label": "Demo data",
+                        "passed": True,
+                        "detail": "Loaded with the demo history: no checklist was run.",
+                        "refs": {},
+                    }
+                ],
+                checklist_by=physician,
+                checklist_at=at - timedelta(minutes=15),
+                details=data,
+                details_schema=schema,
+                recorded_by=physician,
+                recorded_at=at + timedelta(minutes=45),
+                status=ProcedureStatus.SIGNED,
+                signed_at=min(at + timedelta(minutes=50), now),
+                signed_by=physician,
+            )
+        )
+    ProcedureRecord.objects.bulk_create(procedures, batch_size=2000)
+    return len(procedures)
+
+
+_DEMO_COMMON: dict[str, Any] = {
+    "anaesthesia": {"kind": "topical", "agent": "Topical anaesthetic cream"},
+    "immediate_reactions": ["erythema"],
+}

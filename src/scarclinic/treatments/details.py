@@ -368,7 +368,9 @@ def summary_lines(modality: Modality, details: dict[str, Any]) -> list[str]:
         ]
         lines.append(f"{FacialRegion(site['region']).label}: {', '.join(parts)}")
     if details.get("regions"):
-        lines.append("Regions: " + ", ".join(FacialRegion(r).label for r in details["regions"]))
+        lines.append(
+            "Regions: " + ", ".join(str(FacialRegion(r).label) for r in details["regions"])
+        )
     anaesthesia = details.get("anaesthesia") or {}
     kind = ANAESTHESIA_LABELS.get(anaesthesia.get("kind", ""), "")
     agent = anaesthesia.get("agent") or ""

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from scarclinic.clinical.candidacy import DEFAULT_RULES, RuleSet, Threshold
 from scarclinic.clinical.evidence import Modality
@@ -45,7 +46,10 @@ class ThresholdsForm(forms.Form):
     """One field per threshold, filled with the value in force; blank resets to the default."""
 
     reason = forms.CharField(
-        label="Reason for the change", max_length=500, required=False, widget=forms.TextInput()
+        label=gettext_lazy("Reason for the change"),
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(),
     )
 
     def __init__(self, *args: Any, rule_set: RuleSet = DEFAULT_RULES, **kwargs: Any) -> None:
@@ -82,23 +86,25 @@ class ThresholdsForm(forms.Form):
 
 class RuleSwitchForm(forms.Form):
     rule_id = forms.CharField(max_length=100)
-    switch = forms.ChoiceField(choices=[("off", "Switch off"), ("on", "Switch on")])
+    switch = forms.ChoiceField(
+        choices=[("off", gettext_lazy("Switch off")), ("on", gettext_lazy("Switch on"))]
+    )
     reason = forms.CharField(max_length=500, required=False)
 
 
 class PriceForm(forms.Form):
     modality = forms.ChoiceField(
-        label="Treatment",
+        label=gettext_lazy("Treatment"),
         choices=[("", "Choose a treatment")] + [(m.value, m.label) for m in Modality],
     )
     price_per_session = forms.CharField(
-        label="Price per session",
+        label=gettext_lazy("Price per session"),
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-        help_text="For example 15000",
+        help_text=gettext_lazy("For example 15000"),
     )
     currency = forms.CharField(max_length=3, initial="PKR")
-    effective_from = forms.DateField(label="Applies from", widget=DateInput())
+    effective_from = forms.DateField(label=gettext_lazy("Applies from"), widget=DateInput())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -108,7 +114,11 @@ class PriceForm(forms.Form):
 class LabsForm(forms.ModelForm):  # type: ignore[type-arg]
     expects_gradual_results = forms.TypedChoiceField(
         label=ConsultationLabs._meta.get_field("expects_gradual_results").verbose_name,
-        choices=[("", "Not asked yet"), ("yes", "Yes"), ("no", "No")],
+        choices=[
+            ("", gettext_lazy("Not asked yet")),
+            ("yes", gettext_lazy("Yes")),
+            ("no", gettext_lazy("No")),
+        ],
         coerce=lambda v: v == "yes",
         empty_value=None,
         required=False,
@@ -137,13 +147,15 @@ class LabsForm(forms.ModelForm):  # type: ignore[type-arg]
 class DecisionForm(forms.Form):
     # A CharField shown as radio buttons: an option that is no longer offered gets the
     # service's message saying why (deferred until ...), not a bare "invalid choice".
-    chosen = forms.CharField(label="Option chosen", max_length=200, widget=forms.RadioSelect)
+    chosen = forms.CharField(
+        label=gettext_lazy("Option chosen"), max_length=200, widget=forms.RadioSelect
+    )
     questions = forms.CharField(
-        label="Questions the patient asked",
+        label=gettext_lazy("Questions the patient asked"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="In the patient's words where possible, with the answers given.",
+        help_text=gettext_lazy("In the patient's words where possible, with the answers given."),
     )
     # What the page showed (Consultation.fingerprint), rendered by the template.
     fingerprint = forms.CharField(max_length=64, required=False)

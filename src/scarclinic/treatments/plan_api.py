@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext
 from ninja import Query, Router, Schema, Status
 
 from scarclinic.accounts.access import api_user, clinic_ids_with
@@ -125,7 +126,7 @@ def create_plan(request: HttpRequest, patient_id: int, body: PlanIn) -> Status[d
             .first()
         )
         if decision is None:
-            raise ValidationError({"decision_id": "No such decision of this patient."})
+            raise ValidationError({"decision_id": gettext("No such decision of this patient.")})
     choices = (
         [
             plan_services.ModalityChoice(
@@ -188,7 +189,7 @@ def _clinic_id(request: HttpRequest, clinic_id: int | None) -> int:
         return int(active.pk)
     if len(allowed) == 1:
         return allowed[0]
-    raise ValidationError({"clinic_id": "You work in several clinics: say which."})
+    raise ValidationError({"clinic_id": gettext("You work in several clinics: say which.")})
 
 
 @router.get("/appointments", response=list[AppointmentOut], summary="Appointments in a range")
@@ -198,7 +199,7 @@ def list_appointments(request: HttpRequest, params: Query[RangeParams]) -> list[
     api_user(request, Perm.SCHEDULE_VIEW)
     clinic_id = _clinic_id(request, params.clinic_id)
     if not 1 <= params.days <= 31:
-        raise ValidationError({"days": "From 1 to 31 days."})
+        raise ValidationError({"days": gettext("From 1 to 31 days.")})
     tz = timezone.get_current_timezone()
     start = datetime.combine(params.start or timezone.localdate(), time.min, tzinfo=tz)
     qs = Appointment.objects.filter(
@@ -282,11 +283,11 @@ def book_session(request: HttpRequest, session_id: int, body: BookIn) -> Status[
     )
     errors = {}
     if clinician is None:
-        errors["clinician_id"] = "No such clinician."
+        errors["clinician_id"] = gettext("No such clinician.")
     if room is None:
-        errors["room_id"] = "No such room at this clinic."
+        errors["room_id"] = gettext("No such room at this clinic.")
     if body.device_id is not None and device is None:
-        errors["device_id"] = "No such device at this clinic."
+        errors["device_id"] = gettext("No such device at this clinic.")
     if errors:
         raise ValidationError(errors)
     assert clinician is not None and room is not None

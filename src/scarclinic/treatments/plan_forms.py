@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from scarclinic.accounts.models import User
 from scarclinic.clinical.evidence import Modality
@@ -47,14 +48,14 @@ class PlanForm(forms.Form):
     with the catalogue's defaults)."""
 
     goal = forms.CharField(
-        label="Goal of the plan",
+        label=gettext_lazy("Goal of the plan"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="What the patient and you aim for, in words the patient agreed to.",
+        help_text=gettext_lazy("What the patient and you aim for, in words the patient agreed to."),
     )
-    start_date = forms.DateField(label="First session on", widget=DateInput())
+    start_date = forms.DateField(label=gettext_lazy("First session on"), widget=DateInput())
     reason = forms.CharField(
-        label="Why the plan differs from the usual protocol (if it does)",
+        label=gettext_lazy("Why the plan differs from the usual protocol (if it does)"),
         max_length=500,
         required=False,
     )
@@ -68,24 +69,27 @@ class PlanForm(forms.Form):
             default = protocol_default(m)
             unit = default.minimum.unit if default.minimum else "weeks"
             self.fields[f"{m.value}__sessions"] = forms.IntegerField(
-                label=f"{m.label}: sessions",
+                label=gettext("%(label)s: sessions") % {"label": m.label},
                 min_value=1,
                 max_value=20,
                 initial=default.sessions,
                 help_text=default.wording,
             )
             self.fields[f"{m.value}__interval_value"] = forms.IntegerField(
-                label=f"{m.label}: every",
+                label=gettext("%(label)s: every") % {"label": m.label},
                 min_value=1,
                 max_value=52,
                 required=False,
                 initial=default.interval.value if default.interval else None,
             )
             self.fields[f"{m.value}__interval_unit"] = forms.ChoiceField(
-                label=f"{m.label}: unit", choices=UNIT_CHOICES, initial=unit
+                label=gettext("%(label)s: unit") % {"label": m.label},
+                choices=UNIT_CHOICES,
+                initial=unit,
             )
             self.fields[f"{m.value}__first_offset_days"] = forms.IntegerField(
-                label=f"{m.label}: first session, days after the start",
+                label=gettext("%(label)s: first session, days after the start")
+                % {"label": m.label},
                 min_value=0,
                 max_value=365,
                 initial=0,
@@ -109,7 +113,7 @@ class ModalityPickForm(forms.Form):
     """Without a decision: which treatments the plan has."""
 
     modalities = forms.MultipleChoiceField(
-        label="Treatments",
+        label=gettext_lazy("Treatments"),
         choices=[(m.value, m.label) for m in Modality],
         widget=forms.CheckboxSelectMultiple,
     )
@@ -134,11 +138,14 @@ class ClinicianChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 
 class BookingForm(forms.Form):
-    starts_at = LocalDateTimeField(label="Starts at")
-    clinician = ClinicianChoiceField(queryset=User.objects.none(), label="Clinician")
-    room = forms.ModelChoiceField(queryset=Room.objects.none(), label="Room")
+    starts_at = LocalDateTimeField(label=gettext_lazy("Starts at"))
+    clinician = ClinicianChoiceField(queryset=User.objects.none(), label=gettext_lazy("Clinician"))
+    room = forms.ModelChoiceField(queryset=Room.objects.none(), label=gettext_lazy("Room"))
     device = forms.ModelChoiceField(
-        queryset=Device.objects.none(), label="Device", required=False, empty_label="None"
+        queryset=Device.objects.none(),
+        label=gettext_lazy("Device"),
+        required=False,
+        empty_label=gettext_lazy("None"),
     )
 
     def __init__(
@@ -162,27 +169,29 @@ class BookingForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    starts_at = LocalDateTimeField(label="New start")
+    starts_at = LocalDateTimeField(label=gettext_lazy("New start"))
     shift_later = forms.BooleanField(
-        label="Move the later sessions of the plan by the same amount", required=False
+        label=gettext_lazy("Move the later sessions of the plan by the same amount"), required=False
     )
-    reason = forms.CharField(label="Reason", max_length=300, required=False)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300, required=False)
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(label="Reason", max_length=300)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300)
 
 
 class ChecklistForm(forms.Form):
     confirmed = forms.BooleanField(
-        label="I went through every item with the patient before the procedure",
+        label=gettext_lazy("I went through every item with the patient before the procedure"),
         required=False,
     )
 
 
 class AddendumForm(forms.Form):
     note = forms.CharField(
-        label="Correction or note", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("Correction or note"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
@@ -194,14 +203,18 @@ class PostCareTemplateForm(forms.Form):
     """One instruction per line; days after the session for its reminders after a "|",
     e.g. "Use sunscreen every day | 1, 7"."""
 
-    modality = forms.ChoiceField(label="Treatment", choices=[(m.value, m.label) for m in Modality])
+    modality = forms.ChoiceField(
+        label=gettext_lazy("Treatment"), choices=[(m.value, m.label) for m in Modality]
+    )
     language = forms.ChoiceField(choices=Language.choices)
     title = forms.CharField(max_length=200)
     items = forms.CharField(
-        label="Instructions",
+        label=gettext_lazy("Instructions"),
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text='One instruction per line. To remind the patient of it, add "|" and the days '
-        'after the session, e.g. "Use sunscreen every day | 1, 7".',
+        help_text=gettext_lazy(
+            'One instruction per line. To remind the patient of it, add "|" and the days '
+            'after the session, e.g. "Use sunscreen every day | 1, 7".'
+        ),
     )
 
     def parsed_items(self) -> list[dict[str, Any]] | str:
@@ -221,15 +234,17 @@ class PostCareTemplateForm(forms.Form):
 
 class RoomForm(forms.Form):
     name = forms.CharField(max_length=100)
-    is_active = forms.BooleanField(required=False, initial=True, label="In use")
+    is_active = forms.BooleanField(required=False, initial=True, label=gettext_lazy("In use"))
 
 
 class DeviceForm(forms.Form):
     name = forms.CharField(max_length=100)
     kind = forms.ChoiceField(choices=DeviceKind.choices)
-    is_active = forms.BooleanField(required=False, initial=True, label="In use")
+    is_active = forms.BooleanField(required=False, initial=True, label=gettext_lazy("In use"))
 
 
 class DurationForm(forms.Form):
-    modality = forms.ChoiceField(label="Treatment", choices=[(m.value, m.label) for m in Modality])
+    modality = forms.ChoiceField(
+        label=gettext_lazy("Treatment"), choices=[(m.value, m.label) for m in Modality]
+    )
     minutes = forms.IntegerField(min_value=5, max_value=720)

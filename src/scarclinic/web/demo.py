@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from scarclinic.accounts.models import Clinic, Membership, User
 from scarclinic.accounts.roles import Role
+from scarclinic.analytics.demo_trajectories import DemoTrajectory, DemoVisit, demo_trajectory
 from scarclinic.assessments.demo_photos import seed_demo_photos
 from scarclinic.assessments.models import (
     AssessmentStatus,
@@ -32,8 +33,8 @@ from scarclinic.assessments.models import (
 from scarclinic.audit.models import AuditAction
 from scarclinic.audit.services import audit_record
 from scarclinic.biologics.demo import seed_demo_biologics
-from scarclinic.clinical.morphology import FacialRegion, Morphology
 from scarclinic.clinical.scales import scores_from_findings
+from scarclinic.outcomes.demo import seed_demo_adverse_events
 from scarclinic.patients.models import (
     ConsentTemplate,
     ConsentTemplateVersion,
@@ -45,7 +46,7 @@ from scarclinic.patients.models import (
 )
 from scarclinic.patients.search import normalise_name, phone_digits
 from scarclinic.treatments.demo import seed_demo_consultation
-from scarclinic.treatments.demo_plans import seed_demo_plans
+from scarclinic.treatments.demo_plans import seed_demo_history, seed_demo_plans
 from scarclinic.web.demo_consent_texts import COMMON_TAIL, CONSENT_TEXTS
 
 DEMO_PASSWORD = "scarclinic-demo"
@@ -327,104 +328,36 @@ def _history_values(rng: random.Random, sex: str, today: date) -> dict[str, obje
     }
 
 
-# Where acne scars sit (cheeks most) and which morphology dominates a face: plausible
-# demo proportions, not epidemiology.
-REGION_WEIGHTS = {
-    FacialRegion.CHEEK_LEFT: 10,
-    FacialRegion.CHEEK_RIGHT: 10,
-    FacialRegion.TEMPLE_LEFT: 4,
-    FacialRegion.TEMPLE_RIGHT: 4,
-    FacialRegion.FOREHEAD: 3,
-    FacialRegion.JAWLINE_LEFT: 3,
-    FacialRegion.JAWLINE_RIGHT: 3,
-    FacialRegion.CHIN: 2,
-    FacialRegion.PERIORAL: 1,
-    FacialRegion.NOSE: 1,
-}
-PROFILES = {
-    "ice_pick": {Morphology.ICE_PICK: 6, Morphology.BOXCAR_SHALLOW: 2, Morphology.MACULAR: 2},
-    "boxcar": {
-        Morphology.BOXCAR_SHALLOW: 4,
-        Morphology.BOXCAR_DEEP: 3,
-        Morphology.ICE_PICK: 1,
-        Morphology.MACULAR: 2,
-    },
-    "rolling": {Morphology.ROLLING: 6, Morphology.BOXCAR_SHALLOW: 2, Morphology.MACULAR: 1},
-    "mixed": {
-        Morphology.ICE_PICK: 3,
-        Morphology.BOXCAR_SHALLOW: 3,
-        Morphology.ROLLING: 3,
-        Morphology.MACULAR: 2,
-    },
-    "hypertrophic": {
-        Morphology.HYPERTROPHIC: 4,
-        Morphology.KELOID: 1,
-        Morphology.BOXCAR_SHALLOW: 2,
-    },
-}
-
-
-@dataclass(frozen=True)
-class DemoVisit:
-    visit_date: date
-    findings: dict[str, dict[str, int]]
-    keloid_area_cm2: Decimal
-    grade: int
-    bother: int  # the patient global assessment, 0-10
-
-
-def _assessment_plan(rng: random.Random, today: date) -> list[DemoVisit]:
-    """A baseline assessment for most patients, and follow-ups for some, with counts that
-    fall after treatment by a plausible, noisy fraction."""
-    if rng.random() >= 0.65:
-        return []
-    profile = rng.choices(list(PROFILES), [3, 4, 3, 4, 1])[0]
-    severity = rng.choice([8, 15, 25, 40, 60])
-    regions = list(REGION_WEIGHTS)
-    baseline: dict[str, dict[str, int]] = {}
-    for _ in range(severity):
-        region = rng.choices(regions, list(REGION_WEIGHTS.values()))[0].value
-        kinds = PROFILES[profile]
-        morphology = rng.choices(list(kinds), list(kinds.values()))[0].value
-        baseline.setdefault(region, {})
-        baseline[region][morphology] = baseline[region].get(morphology, 0) + 1
-    raised = profile == "hypertrophic"
-    area = Decimal(str(round(rng.uniform(0.5, 8), 1))) if raised else Decimal(0)
-    grade = 2 if severity <= 8 else 3 if severity <= 25 else 4
-    start = today - timedelta(days=rng.randint(120, 420))
-    visits = [
-        DemoVisit(start, baseline, area, grade, min(10, 3 + severity // 8 + rng.randint(0, 2)))
-    ]
-    for n in range(rng.choice([0, 0, 1, 2])):
-        keep = rng.uniform(0.45, 0.9)
-        previous = visits[-1]
-        findings = {
-            region: {m: max(0, round(c * keep)) for m, c in counts.items()}
-            for region, counts in previous.findings.items()
-        }
-        visits.append(
-            DemoVisit(
-                visit_date=start + timedelta(days=90 * (n + 1)),
-                findings=findings,
-                keloid_area_cm2=(previous.keloid_area_cm2 * Decimal(str(round(keep, 2)))).quantize(
-                    Decimal("0.1")
-                ),
-                grade=max(1, previous.grade - (1 if keep < 0.6 else 0)),
-                bother=max(0, previous.bother - rng.randint(1, 3)),
-            )
-        )
-    return visits
+def _assessment_plan(
+    rng: random.Random, today: date, history: dict[str, object] | None = None
+) -> DemoTrajectory | None:
+    """A demo patient's assessments and the treatment course they follow (or None, never
+    assessed): the trajectory model of scarclinic.analytics.demo_trajectories, drawn from
+    one number of ``rng`` so the patients' other values keep their place in the stream."""
+    values = history or {}
+    fitzpatrick = values.get("fitzpatrick")
+    treatable = not (
+        values.get("active_acne")
+        or values.get("skin_infection_in_treatment_area")
+        or values.get("pregnant_or_breastfeeding")
+    )
+    return demo_trajectory(
+        random.Random(rng.random()),
+        today=today,
+        fitzpatrick=fitzpatrick if isinstance(fitzpatrick, int) else None,
+        treatable=treatable,
+    )
 
 
 def _create_assessments(
-    patients: list[Patient], plans: list[list[DemoVisit]], physician: User
+    patients: list[Patient], plans: list[DemoTrajectory | None], physician: User
 ) -> int:
     pga = Instrument.objects.get(clinic=None, code="pga")
     now = timezone.now()
     assessments: list[ScarAssessment] = []
     owners: list[tuple[Patient, DemoVisit]] = []
-    for patient, visits in zip(patients, plans, strict=True):
-        for visit in visits:
+    for patient, trajectory in zip(patients, plans, strict=True):
+        for visit in trajectory.visits if trajectory else ():
             scores = scores_from_findings(visit.findings, float(visit.keloid_area_cm2))
             assessments.append(
                 ScarAssessment(
@@ -472,6 +405,17 @@ def _create_assessments(
         ),
         batch_size=2000,
     )
+    baselines: dict[int, ScarAssessment] = {}
+    for assessment, (patient, _) in zip(assessments, owners, strict=True):
+        baselines.setdefault(patient.pk, assessment)
+    seed_demo_history(
+        courses=[
+            (patient, baselines[patient.pk], trajectory.course)
+            for patient, trajectory in zip(patients, plans, strict=True)
+            if trajectory is not None and trajectory.course is not None
+        ],
+        physician=physician,
+    )
     return len(assessments)
 
 
@@ -493,7 +437,7 @@ def _patients(
     for start in range(0, count, batch):
         new_patients: list[Patient] = []
         plans: list[tuple[dict[str, object], bool, list[str]]] = []
-        assessment_plans: list[list[DemoVisit]] = []
+        assessment_plans: list[DemoTrajectory | None] = []
         for i in range(start, min(start + batch, count)):
             # Every patient's values come from the random stream in order, whether or not it
             # is created now, so a second run makes the same patients and skips them.
@@ -543,8 +487,7 @@ def _patients(
                 registered_by=users["frontdesk"] if clinic.code == "ISB" else nurse,
             )
             new_patients.append(patient)
-            visits = _assessment_plan(rng, today)
-            assessment_plans.append(visits)
+            assessment_plans.append(_assessment_plan(rng, today, history))
             plans.append((history, second_version, consent_kinds))
         if not new_patients:
             continue
@@ -657,6 +600,7 @@ def seed_demo(*, patients: int, seed: int) -> SeedReport:
         User.objects.filter(pk=users["patient"].pk).update(
             first_name=portal_patient.given_name, last_name=portal_patient.family_name
         )
+    seed_demo_adverse_events(clinic=clinics["ISB"], users=users, rng=random.Random(seed + 5))
     audit_record(
         action=AuditAction.SEED, object_type="demo", detail=report.__dict__ | {"seed": seed}
     )

@@ -5,5 +5,5 @@ from scarclinic.web import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("portal/", include("scarclinic.web.portal_urls")),
+    path("portal/", include("scarclinic.portal.urls")),
 ]

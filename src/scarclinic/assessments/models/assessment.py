@@ -2,19 +2,24 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from scarclinic.clinical.morphology import FacialRegion, Morphology, QualitativeGrade
 from scarclinic.clinical.scales import ECCA_MAX, GOODMAN_BARON_MAX
 from scarclinic.patients.models import FITZPATRICK_CHOICES, Patient
 
-REGION_CHOICES = [(r.value, r.label) for r in FacialRegion]
-MORPHOLOGY_CHOICES = [(m.value, m.label) for m in Morphology]
-GRADE_CHOICES = [(g.value, g.description.split(":")[0]) for g in QualitativeGrade]
+# Labels of the clinical core, looked up in the active language (assessments/vocabulary.py).
+REGION_CHOICES = [(r.value, gettext_lazy(r.label)) for r in FacialRegion]  # noqa: INT001
+MORPHOLOGY_CHOICES = [(m.value, gettext_lazy(m.label)) for m in Morphology]  # noqa: INT001
+GRADE_CHOICES = [
+    (g.value, gettext_lazy(g.description.split(":")[0]))  # noqa: INT001
+    for g in QualitativeGrade
+]
 
 
 class AssessmentStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SIGNED = "signed", "Signed"
+    DRAFT = "draft", gettext_lazy("Draft")
+    SIGNED = "signed", gettext_lazy("Signed")
 
 
 class ScarAssessment(models.Model):

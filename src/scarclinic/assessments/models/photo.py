@@ -4,18 +4,19 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from scarclinic.assessments.models.assessment import REGION_CHOICES, ScarAssessment
 from scarclinic.patients.models import Patient, SignedConsent
 
 
 class PhotoView(models.TextChoices):
-    FRONTAL = "frontal", "Frontal"
-    LEFT_45 = "left_45", "Left 45°"
-    RIGHT_45 = "right_45", "Right 45°"
-    LEFT_90 = "left_90", "Left 90° (profile)"
-    RIGHT_90 = "right_90", "Right 90° (profile)"
-    CLOSE_UP = "close_up", "Close-up"
+    FRONTAL = "frontal", gettext_lazy("Frontal")
+    LEFT_45 = "left_45", gettext_lazy("Left 45°")
+    RIGHT_45 = "right_45", gettext_lazy("Right 45°")
+    LEFT_90 = "left_90", gettext_lazy("Left 90° (profile)")
+    RIGHT_90 = "right_90", gettext_lazy("Right 90° (profile)")
+    CLOSE_UP = "close_up", gettext_lazy("Close-up")
 
 
 # The standard set (DESIGN.md "Assessment"): complete only when every one is present.
@@ -31,9 +32,9 @@ REQUIRED_VIEWS: tuple[str, ...] = (
 class PhotoUse(models.TextChoices):
     """What a photo may be used for; each is consented separately."""
 
-    CLINICAL = "clinical", "Clinical record"
-    TEACHING = "teaching", "Teaching"
-    MARKETING = "marketing", "Marketing"
+    CLINICAL = "clinical", gettext_lazy("Clinical record")
+    TEACHING = "teaching", gettext_lazy("Teaching")
+    MARKETING = "marketing", gettext_lazy("Marketing")
 
 
 def _photo_path(instance: object, filename: str) -> str:

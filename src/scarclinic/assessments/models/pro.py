@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from scarclinic.accounts.models import Clinic
 from scarclinic.patients.models import Patient
 
 
 class ReportSource(models.TextChoices):
-    CLINIC = "clinic", "In the clinic"
-    PORTAL = "portal", "Patient portal"
+    CLINIC = "clinic", gettext_lazy("In the clinic")
+    PORTAL = "portal", gettext_lazy("Patient portal")
 
 
 class Instrument(models.Model):
@@ -28,7 +29,11 @@ class Instrument(models.Model):
     # [{"id": "q1", "text": "...", "options": [{"value": 0, "label": "..."}, ...]}]
     items = models.JSONField()
     scoring = models.CharField(
-        max_length=10, choices=[("sum", "Sum of item values"), ("mean", "Mean of item values")]
+        max_length=10,
+        choices=[
+            ("sum", gettext_lazy("Sum of item values")),
+            ("mean", gettext_lazy("Mean of item values")),
+        ],
     )
     higher_is_worse = models.BooleanField(default=True)
     licence_note = models.CharField(max_length=300, blank=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from scarclinic.accounts.models import Clinic
 from scarclinic.biologics.models.settings import (
@@ -20,13 +21,13 @@ from scarclinic.patients.models import Patient
 
 
 class ProductStatus(models.TextChoices):
-    QUARANTINE = "quarantine", "Quarantine"
-    RELEASED = "released", "Released"
-    REJECTED = "rejected", "Rejected"
-    ISSUED = "issued", "Issued"
-    ADMINISTERED = "administered", "Administered"
-    DISCARDED = "discarded", "Discarded"
-    RECALLED = "recalled", "Recalled"
+    QUARANTINE = "quarantine", gettext_lazy("Quarantine")
+    RELEASED = "released", gettext_lazy("Released")
+    REJECTED = "rejected", gettext_lazy("Rejected")
+    ISSUED = "issued", gettext_lazy("Issued")
+    ADMINISTERED = "administered", gettext_lazy("Administered")
+    DISCARDED = "discarded", gettext_lazy("Discarded")
+    RECALLED = "recalled", gettext_lazy("Recalled")
 
 
 # The status machine. Released and issued units can go back to quarantine (an excursion, a
@@ -55,22 +56,25 @@ FROZEN_CONDITIONS = (StorageCondition.FROZEN.value, StorageCondition.LN2_VAPOUR.
 class RegulatoryClass(models.TextChoices):
     """Clinical reference §11 (US, 21 CFR 1271; other countries differ)."""
 
-    SECTION_361 = "361", "HCT/P regulated under PHS Act section 361 (1271.10(a))"
-    SECTION_351_IND = "351_ind", "Biologic under section 351, investigational under an IND"
+    SECTION_361 = "361", gettext_lazy("HCT/P regulated under PHS Act section 361 (1271.10(a))")
+    SECTION_351_IND = (
+        "351_ind",
+        gettext_lazy("Biologic under section 351, investigational under an IND"),
+    )
     SAME_SURGICAL_PROCEDURE = (
         "same_surgical_procedure",
-        "Same surgical procedure exception (1271.15(b))",
+        gettext_lazy("Same surgical procedure exception (1271.15(b))"),
     )
-    NOT_HCTP = "not_hctp", "Not an HCT/P"
+    NOT_HCTP = "not_hctp", gettext_lazy("Not an HCT/P")
 
 
 class Manipulation(models.TextChoices):
     """Clinical reference §11: enzymatically isolated SVF and culture-expanded cells are more
     than minimally manipulated (US v. US Stem Cell Clinic, 11th Cir. 2021)."""
 
-    MINIMAL = "minimal", "Minimal (mechanical: centrifugation, washing, filtration)"
-    ENZYMATIC = "enzymatic", "Enzymatic isolation"
-    CULTURE_EXPANDED = "culture_expanded", "Culture expansion"
+    MINIMAL = "minimal", gettext_lazy("Minimal (mechanical: centrifugation, washing, filtration)")
+    ENZYMATIC = "enzymatic", gettext_lazy("Enzymatic isolation")
+    CULTURE_EXPANDED = "culture_expanded", gettext_lazy("Culture expansion")
 
 
 MORE_THAN_MINIMAL = (Manipulation.ENZYMATIC.value, Manipulation.CULTURE_EXPANDED.value)
@@ -108,7 +112,7 @@ class ProductUnit(models.Model):
         decimal_places=1,
         null=True,
         blank=True,
-        help_text="The recipient's weight: endotoxin EU/kg is computed with it",
+        help_text=gettext_lazy("The recipient's weight: endotoxin EU/kg is computed with it"),
     )
     storage_condition = models.CharField(max_length=20, choices=StorageCondition.choices)
     expires_at = models.DateTimeField()
@@ -139,6 +143,11 @@ class ProductUnit(models.Model):
         ordering = ["clinic", "-created_at", "-id"]
         indexes = [
             models.Index(fields=["clinic", "status"], name="product_clinic_status_idx"),
+            # The inventory's latest units that left stock, newest first (bench/: without
+            # it the page sorts every unit the clinic ever made).
+            models.Index(
+                fields=["clinic", "-created_at", "-id"], name="product_clinic_created_idx"
+            ),
             models.Index(fields=["clinic", "expires_at"], name="product_clinic_expiry_idx"),
         ]
         constraints = [
@@ -194,15 +203,15 @@ class ProductUnit(models.Model):
 
 
 class ProcessingStepKind(models.TextChoices):
-    WASHING = "washing", "Washing"
-    ENZYMATIC_DIGESTION = "enzymatic_digestion", "Enzymatic digestion"
-    CENTRIFUGATION = "centrifugation", "Centrifugation"
-    FILTRATION = "filtration", "Filtration"
-    CULTURE = "culture", "Culture expansion"
-    PASSAGE = "passage", "Passage"
-    CRYOPRESERVATION = "cryopreservation", "Cryopreservation"
-    FORMULATION = "formulation", "Formulation / fill"
-    OTHER = "other", "Other"
+    WASHING = "washing", gettext_lazy("Washing")
+    ENZYMATIC_DIGESTION = "enzymatic_digestion", gettext_lazy("Enzymatic digestion")
+    CENTRIFUGATION = "centrifugation", gettext_lazy("Centrifugation")
+    FILTRATION = "filtration", gettext_lazy("Filtration")
+    CULTURE = "culture", gettext_lazy("Culture expansion")
+    PASSAGE = "passage", gettext_lazy("Passage")
+    CRYOPRESERVATION = "cryopreservation", gettext_lazy("Cryopreservation")
+    FORMULATION = "formulation", gettext_lazy("Formulation / fill")
+    OTHER = "other", gettext_lazy("Other")
 
 
 class ProcessingStep(models.Model):
@@ -277,23 +286,26 @@ class QcTestResult(models.Model):
 
 
 class SignatureAction(models.TextChoices):
-    RELEASE = "release", "Release"
-    EXCEPTIONAL_RELEASE = "exceptional_release", "Exceptional release"
-    DIRECTOR_COSIGNATURE = "director_cosignature", "Medical director's co-signature"
-    REJECT = "reject", "Rejection"
+    RELEASE = "release", gettext_lazy("Release")
+    EXCEPTIONAL_RELEASE = "exceptional_release", gettext_lazy("Exceptional release")
+    DIRECTOR_COSIGNATURE = "director_cosignature", gettext_lazy("Medical director's co-signature")
+    REJECT = "reject", gettext_lazy("Rejection")
 
 
 class SignatureMeaning(models.TextChoices):
     """What the signer means by signing (21 CFR 11.50(a)(3): review, approval, responsibility,
     authorship)."""
 
-    APPROVAL = "approval", "Approval: I release this unit for clinical use"
-    REVIEW = "review", "Review: I have reviewed the QC results against the specification"
+    APPROVAL = "approval", gettext_lazy("Approval: I release this unit for clinical use")
+    REVIEW = (
+        "review",
+        gettext_lazy("Review: I have reviewed the QC results against the specification"),
+    )
     RESPONSIBILITY = (
         "responsibility",
-        "Responsibility: I take responsibility for this exceptional release",
+        gettext_lazy("Responsibility: I take responsibility for this exceptional release"),
     )
-    REJECTION = "rejection", "Rejection: this unit must not be used"
+    REJECTION = "rejection", gettext_lazy("Rejection: this unit must not be used")
 
 
 class ElectronicSignature(models.Model):
@@ -308,7 +320,7 @@ class ElectronicSignature(models.Model):
     signer_name = models.CharField(max_length=200)
     signer_role = models.CharField(max_length=40)
     signed_at = models.DateTimeField()
-    statement = models.TextField(help_text="The meaning as shown to the signer")
+    statement = models.TextField(help_text=gettext_lazy("The meaning as shown to the signer"))
     justification = models.TextField(blank=True)
     # The QC evaluation as it stood: spec version, every test with verdict and value.
     evaluation = models.JSONField(default=dict, blank=True)
@@ -328,21 +340,21 @@ class ElectronicSignature(models.Model):
 
 
 class CustodyKind(models.TextChoices):
-    RECEIVED = "received", "Made / received in the lab"
-    PROCESSED = "processed", "Processing step"
-    QC_RESULT = "qc_result", "QC result entered"
-    STORED = "stored", "Stored / moved"
-    HANDED_OVER = "handed_over", "Handed over"
-    THAWED = "thawed", "Thawed"
-    TEMPERATURE_EXCURSION = "temperature_excursion", "Temperature excursion"
-    QUARANTINED = "quarantined", "Put in quarantine"
-    RELEASED = "released", "Released"
-    REJECTED = "rejected", "Rejected"
-    ISSUED = "issued", "Issued to the procedure room"
-    RETURNED = "returned", "Returned to the lab"
-    ADMINISTERED = "administered", "Administered"
-    DISCARDED = "discarded", "Discarded"
-    RECALLED = "recalled", "Recalled"
+    RECEIVED = "received", gettext_lazy("Made / received in the lab")
+    PROCESSED = "processed", gettext_lazy("Processing step")
+    QC_RESULT = "qc_result", gettext_lazy("QC result entered")
+    STORED = "stored", gettext_lazy("Stored / moved")
+    HANDED_OVER = "handed_over", gettext_lazy("Handed over")
+    THAWED = "thawed", gettext_lazy("Thawed")
+    TEMPERATURE_EXCURSION = "temperature_excursion", gettext_lazy("Temperature excursion")
+    QUARANTINED = "quarantined", gettext_lazy("Put in quarantine")
+    RELEASED = "released", gettext_lazy("Released")
+    REJECTED = "rejected", gettext_lazy("Rejected")
+    ISSUED = "issued", gettext_lazy("Issued to the procedure room")
+    RETURNED = "returned", gettext_lazy("Returned to the lab")
+    ADMINISTERED = "administered", gettext_lazy("Administered")
+    DISCARDED = "discarded", gettext_lazy("Discarded")
+    RECALLED = "recalled", gettext_lazy("Recalled")
 
 
 class CustodyEvent(models.Model):
@@ -380,8 +392,8 @@ class CustodyEvent(models.Model):
 
 
 class BedsideOutcome(models.TextChoices):
-    PASSED = "passed", "Passed"
-    REFUSED = "refused", "Refused"
+    PASSED = "passed", gettext_lazy("Passed")
+    REFUSED = "refused", gettext_lazy("Refused")
 
 
 class BedsideCheck(models.Model):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from scarclinic.accounts.models import Clinic
 from scarclinic.clinical.qc import ProductType
@@ -14,10 +15,10 @@ PRODUCT_TYPE_CHOICES = [(t.value, t.label) for t in ProductType]
 
 
 class StorageCondition(models.TextChoices):
-    ROOM = "room", "Room temperature (15 to 25 °C)"
-    REFRIGERATED = "refrigerated", "Refrigerated (2 to 8 °C)"
-    FROZEN = "frozen", "Frozen (-80 °C or colder)"
-    LN2_VAPOUR = "ln2_vapour", "Liquid nitrogen vapour (-150 °C or colder)"
+    ROOM = "room", gettext_lazy("Room temperature (15 to 25 °C)")
+    REFRIGERATED = "refrigerated", gettext_lazy("Refrigerated (2 to 8 °C)")
+    FROZEN = "frozen", gettext_lazy("Frozen (-80 °C or colder)")
+    LN2_VAPOUR = "ln2_vapour", gettext_lazy("Liquid nitrogen vapour (-150 °C or colder)")
 
 
 class BiologicsSettings(models.Model):
@@ -30,21 +31,26 @@ class BiologicsSettings(models.Model):
         "Facility identification number (FIN)",
         max_length=5,
         validators=[RegexValidator(r"^[0-9A-Z]{5}$", "5 characters: digits and capital letters.")],
-        help_text="Assigned by ICCBBA on registration; the first 5 characters of every DIN.",
+        help_text=gettext_lazy(
+            "Assigned by ICCBBA on registration; the first 5 characters of every DIN."
+        ),
     )
     fin_is_demo = models.BooleanField(
         "Demo FIN",
         default=False,
-        help_text="A made-up number for demonstration, not assigned by ICCBBA",
+        help_text=gettext_lazy("A made-up number for demonstration, not assigned by ICCBBA"),
     )
     expiring_soon_days = models.PositiveSmallIntegerField(
-        default=7, help_text="Units expiring within this many days are listed as expiring soon"
+        default=7,
+        help_text=gettext_lazy("Units expiring within this many days are listed as expiring soon"),
     )
     prp_use_within_hours = models.PositiveSmallIntegerField(
         "PRP: use within (hours)",
         null=True,
         blank=True,
-        help_text="Blank: PRP expires at the end of the day of the blood draw (same day only)",
+        help_text=gettext_lazy(
+            "Blank: PRP expires at the end of the day of the blood draw (same day only)"
+        ),
     )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
@@ -95,10 +101,14 @@ class ProductCode(models.Model):
     )
     description = models.CharField(max_length=300)
     product_type = models.CharField(
-        max_length=20, choices=PRODUCT_TYPE_CHOICES, blank=True, help_text="Blank: any type"
+        max_length=20,
+        choices=PRODUCT_TYPE_CHOICES,
+        blank=True,
+        help_text=gettext_lazy("Blank: any type"),
     )
     is_local_test_code = models.BooleanField(
-        default=False, help_text="A local code for testing, not from ICCBBA's licensed table"
+        default=False,
+        help_text=gettext_lazy("A local code for testing, not from ICCBBA's licensed table"),
     )
     licence_note = models.CharField(max_length=200, blank=True)
     is_active = models.BooleanField(default=True)

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from scarclinic.accounts.models import Clinic
 from scarclinic.patients.models import Patient
 
 
 class DonorEligibility(models.TextChoices):
-    ELIGIBLE = "eligible", "Eligible"
-    INELIGIBLE = "ineligible", "Ineligible"
-    INCOMPLETE = "incomplete", "Determination incomplete"
+    ELIGIBLE = "eligible", gettext_lazy("Eligible")
+    INELIGIBLE = "ineligible", gettext_lazy("Ineligible")
+    INCOMPLETE = "incomplete", gettext_lazy("Determination incomplete")
 
 
 class Donor(models.Model):
@@ -21,7 +22,9 @@ class Donor(models.Model):
     and infectious disease screening results the supplier reported."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="donors")
-    donor_identifier = models.CharField(max_length=64, help_text="The supplier's donor id")
+    donor_identifier = models.CharField(
+        max_length=64, help_text=gettext_lazy("The supplier's donor id")
+    )
     supplier = models.CharField(max_length=200)
     eligibility = models.CharField(max_length=12, choices=DonorEligibility.choices)
     # [{"test": "HIV-1/2 antibody", "result": "non-reactive"}, ...]
@@ -49,14 +52,14 @@ class Donor(models.Model):
 
 
 class CollectionKind(models.TextChoices):
-    HARVEST = "harvest", "Lipoaspirate harvest (autologous)"
-    BLOOD_DRAW = "blood_draw", "Blood draw for PRP (autologous, same day)"
-    DONOR_RECEIPT = "donor_receipt", "Donor material received (allogeneic)"
+    HARVEST = "harvest", gettext_lazy("Lipoaspirate harvest (autologous)")
+    BLOOD_DRAW = "blood_draw", gettext_lazy("Blood draw for PRP (autologous, same day)")
+    DONOR_RECEIPT = "donor_receipt", gettext_lazy("Donor material received (allogeneic)")
 
 
 class DonorMaterial(models.TextChoices):
-    CORD_TISSUE = "cord_tissue", "Umbilical cord tissue"
-    CORD_BLOOD = "cord_blood", "Cord blood"
+    CORD_TISSUE = "cord_tissue", gettext_lazy("Umbilical cord tissue")
+    CORD_BLOOD = "cord_blood", gettext_lazy("Cord blood")
 
 
 class Collection(models.Model):
@@ -71,7 +74,7 @@ class Collection(models.Model):
     donor = models.ForeignKey(
         Donor, null=True, blank=True, on_delete=models.PROTECT, related_name="collections"
     )
-    collected_at = models.DateTimeField(help_text="Harvested, drawn, or received at")
+    collected_at = models.DateTimeField(help_text=gettext_lazy("Harvested, drawn, or received at"))
     volume_ml = models.DecimalField(max_digits=8, decimal_places=1, null=True, blank=True)
     performed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -79,16 +82,18 @@ class Collection(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="Who harvested or drew the blood",
+        help_text=gettext_lazy("Who harvested or drew the blood"),
     )
     # Harvest
     harvest_site = models.CharField(max_length=100, blank=True)
     procedure_reference = models.CharField(
-        max_length=100, blank=True, help_text="The procedure record of the harvest, if any"
+        max_length=100,
+        blank=True,
+        help_text=gettext_lazy("The procedure record of the harvest, if any"),
     )
     # Blood draw
     preparation_method = models.CharField(
-        max_length=200, blank=True, help_text="PRP kit, or centrifuge protocol"
+        max_length=200, blank=True, help_text=gettext_lazy("PRP kit, or centrifuge protocol")
     )
     # Donor receipt
     material = models.CharField(max_length=20, choices=DonorMaterial.choices, blank=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from scarclinic.accounts.models import Clinic
 from scarclinic.patients.models import Patient
@@ -29,60 +30,60 @@ from scarclinic.treatments.models.consultation import MODALITY_CHOICES
 
 class AdverseEventCategory(models.TextChoices):
     # The categories named for acne-scar treatment in issue 8; "other" needs a description.
-    PROLONGED_ERYTHEMA = "prolonged_erythema", "Prolonged erythema"
+    PROLONGED_ERYTHEMA = "prolonged_erythema", _("Prolonged erythema")
     POST_INFLAMMATORY_HYPERPIGMENTATION = (
         "post_inflammatory_hyperpigmentation",
-        "Post-inflammatory hyperpigmentation",
+        _("Post-inflammatory hyperpigmentation"),
     )
-    INFECTION = "infection", "Infection"
-    NODULE = "nodule", "Nodule or granuloma"
-    HERPES_REACTIVATION = "herpes_reactivation", "Herpes simplex reactivation"
-    SCARRING = "scarring", "New or worse scarring"
-    VASCULAR_OCCLUSION = "vascular_occlusion", "Vascular occlusion (filler)"
-    HYPERSENSITIVITY = "hypersensitivity", "Allergic or hypersensitivity reaction"
-    OTHER = "other", "Other"
+    INFECTION = "infection", _("Infection")
+    NODULE = "nodule", _("Nodule or granuloma")
+    HERPES_REACTIVATION = "herpes_reactivation", _("Herpes simplex reactivation")
+    SCARRING = "scarring", _("New or worse scarring")
+    VASCULAR_OCCLUSION = "vascular_occlusion", _("Vascular occlusion (filler)")
+    HYPERSENSITIVITY = "hypersensitivity", _("Allergic or hypersensitivity reaction")
+    OTHER = "other", _("Other")
 
 
 class SeverityGrade(models.IntegerChoices):
     # NCI CTCAE v5.0 (2017), general definitions of grades 1-5.
-    MILD = 1, "Grade 1: mild"
-    MODERATE = 2, "Grade 2: moderate"
-    SEVERE = 3, "Grade 3: severe or medically significant"
-    LIFE_THREATENING = 4, "Grade 4: life-threatening"
-    DEATH = 5, "Grade 5: death related to the event"
+    MILD = 1, _("Grade 1: mild")
+    MODERATE = 2, _("Grade 2: moderate")
+    SEVERE = 3, _("Grade 3: severe or medically significant")
+    LIFE_THREATENING = 4, _("Grade 4: life-threatening")
+    DEATH = 5, _("Grade 5: death related to the event")
 
 
 class Relatedness(models.TextChoices):
     # WHO-UMC system for standardised case causality assessment (2018).
-    CERTAIN = "certain", "Certain"
-    PROBABLE = "probable", "Probable / likely"
-    POSSIBLE = "possible", "Possible"
-    UNLIKELY = "unlikely", "Unlikely"
-    CONDITIONAL = "conditional", "Conditional / unclassified"
-    UNASSESSABLE = "unassessable", "Unassessable / unclassifiable"
+    CERTAIN = "certain", _("Certain")
+    PROBABLE = "probable", _("Probable / likely")
+    POSSIBLE = "possible", _("Possible")
+    UNLIKELY = "unlikely", _("Unlikely")
+    CONDITIONAL = "conditional", _("Conditional / unclassified")
+    UNASSESSABLE = "unassessable", _("Unassessable / unclassifiable")
 
 
 class AdverseEventOutcome(models.TextChoices):
     # HL7 FHIR R4 AdverseEvent.outcome (terminology.hl7.org/CodeSystem/adverse-event-outcome).
-    RESOLVED = "resolved", "Resolved"
-    RECOVERING = "recovering", "Recovering"
-    ONGOING = "ongoing", "Ongoing"
-    RESOLVED_WITH_SEQUELAE = "resolvedWithSequelae", "Resolved with sequelae"
-    FATAL = "fatal", "Fatal"
-    UNKNOWN = "unknown", "Unknown"
+    RESOLVED = "resolved", _("Resolved")
+    RECOVERING = "recovering", _("Recovering")
+    ONGOING = "ongoing", _("Ongoing")
+    RESOLVED_WITH_SEQUELAE = "resolvedWithSequelae", _("Resolved with sequelae")
+    FATAL = "fatal", _("Fatal")
+    UNKNOWN = "unknown", _("Unknown")
 
 
 class AdverseEventStatus(models.TextChoices):
     # A patient's report from the portal arrives as a draft; a clinician confirms it (grades,
     # categorises, assesses relatedness) or rules it out ("entered in error", kept, not counted).
-    DRAFT = "draft", "Reported by the patient, to be assessed"
-    RECORDED = "recorded", "Recorded"
-    ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
+    DRAFT = "draft", _("Reported by the patient, to be assessed")
+    RECORDED = "recorded", _("Recorded")
+    ENTERED_IN_ERROR = "entered_in_error", _("Entered in error")
 
 
 class AdverseEventSource(models.TextChoices):
-    STAFF = "staff", "Clinic staff"
-    PATIENT = "patient", "Patient (portal)"
+    STAFF = "staff", _("Clinic staff")
+    PATIENT = "patient", _("Patient (portal)")
 
 
 RESOLVED_OUTCOMES = (
@@ -145,6 +146,14 @@ class AdverseEvent(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.TextField(blank=True)
+    # Who ruled the event out, when and why (status "entered in error": kept, not counted).
+    error_reason = models.TextField(blank=True)
+    error_marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    error_marked_at = models.DateTimeField(null=True, blank=True)
+    # When the medical directors were emailed about this serious event (None: not serious yet).
+    directors_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-onset_on", "-id"]

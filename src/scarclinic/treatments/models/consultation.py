@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from scarclinic.accounts.models import Clinic
 from scarclinic.assessments.models import ScarAssessment
@@ -20,7 +21,22 @@ from scarclinic.clinical.candidacy import Status
 from scarclinic.clinical.evidence import Modality
 from scarclinic.patients.models import MedicalHistoryVersion, Patient
 
-MODALITY_CHOICES = [(m.value, m.label) for m in Modality]
+# The clinical core's names of the treatments (clinical/ has no Django), for the catalogue:
+# the choices below look each one up in the active language.
+MODALITY_NAMES = (
+    gettext_noop("Stem cell / SVF injection"),
+    gettext_noop("Cell-derived product after microneedling"),
+    gettext_noop("Microneedling with PRP"),
+    gettext_noop("Microneedling"),
+    gettext_noop("Fractional ablative laser (CO2 / erbium)"),
+    gettext_noop("Non-ablative fractional laser"),
+    gettext_noop("Chemical peel"),
+    gettext_noop("TCA CROSS"),
+    gettext_noop("Subcision"),
+    gettext_noop("Dermal filler"),
+    gettext_noop("Punch excision / elevation"),
+)
+MODALITY_CHOICES = [(m.value, gettext_lazy(m.label)) for m in Modality]  # noqa: INT001
 SCREENING_STATUS_CHOICES = [(s.value, s.value.capitalize()) for s in Status]
 NONE_YET = "none_yet"  # the patient has not chosen a treatment yet
 
@@ -34,7 +50,7 @@ class CandidacyRuleSettings(models.Model):
     which every screening records."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="rule_settings")
-    number = models.PositiveIntegerField(help_text="1, 2, 3 ... per clinic")
+    number = models.PositiveIntegerField(help_text=gettext_lazy("1, 2, 3 ... per clinic"))
     base_version = models.CharField(max_length=40)
     disabled_rules = models.JSONField(default=list, blank=True)
     threshold_overrides = models.JSONField(default=dict, blank=True)
@@ -43,7 +59,7 @@ class CandidacyRuleSettings(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     changed_at = models.DateTimeField()
-    change = models.CharField(max_length=300, help_text="What changed, in words")
+    change = models.CharField(max_length=300, help_text=gettext_lazy("What changed, in words"))
     reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
@@ -73,7 +89,8 @@ class PriceListEntry(models.Model):
     )
     effective_from = models.DateField()
     is_demo = models.BooleanField(
-        default=False, help_text="An example value loaded with the demo data, not a real price"
+        default=False,
+        help_text=gettext_lazy("An example value loaded with the demo data, not a real price"),
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
@@ -197,7 +214,7 @@ class Screening(models.Model):
 
 class DecisionStatus(models.TextChoices):
     # The start of a treatment plan; issue 7 adds the plan's own states.
-    PROPOSED = "proposed", "Proposed"
+    PROPOSED = "proposed", gettext_lazy("Proposed")
 
 
 class SharedDecision(models.Model):
@@ -208,7 +225,8 @@ class SharedDecision(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="decisions")
     options_shown = models.JSONField()
     chosen_option = models.CharField(
-        max_length=200, help_text='A modality, modalities joined by "+", or "none_yet"'
+        max_length=200,
+        help_text=gettext_lazy('A modality, modalities joined by "+", or "none_yet"'),
     )
     chosen_label = models.CharField(max_length=300)
     questions = models.TextField("Questions the patient asked", blank=True)

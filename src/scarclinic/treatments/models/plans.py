@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from scarclinic.assessments.models import ScarAssessment
 from scarclinic.clinical.evidence import Modality
@@ -19,11 +20,11 @@ UNIT_CHOICES = [("weeks", "weeks"), ("months", "months")]
 
 
 class PlanStatus(models.TextChoices):
-    PROPOSED = "proposed", "Proposed"
-    ACCEPTED = "accepted", "Accepted by the patient"
-    ACTIVE = "active", "Active"
-    COMPLETED = "completed", "Completed"
-    STOPPED = "stopped", "Stopped"
+    PROPOSED = "proposed", gettext_lazy("Proposed")
+    ACCEPTED = "accepted", gettext_lazy("Accepted by the patient")
+    ACTIVE = "active", gettext_lazy("Active")
+    COMPLETED = "completed", gettext_lazy("Completed")
+    STOPPED = "stopped", gettext_lazy("Stopped")
 
 
 # Where a plan may go from each state; completed and stopped are final.
@@ -96,7 +97,7 @@ class PlanModality(models.Model):
     interval_value = models.PositiveSmallIntegerField(null=True, blank=True)
     interval_unit = models.CharField(max_length=6, choices=UNIT_CHOICES, default="weeks")
     first_offset_days = models.PositiveSmallIntegerField(
-        default=0, help_text="Days after the plan's start date of the first session"
+        default=0, help_text=gettext_lazy("Days after the plan's start date of the first session")
     )
     # The catalogue's protocol when the plan was made (clinical reference §9 where it has one).
     default_sessions = models.PositiveSmallIntegerField()
@@ -145,10 +146,10 @@ class PlanModality(models.Model):
 
 
 class PlanChangeKind(models.TextChoices):
-    CREATED = "created", "Plan made"
-    CHANGED = "changed", "Sessions or interval changed"
-    STATUS = "status", "Status changed"
-    MOVED = "moved", "Session moved"
+    CREATED = "created", gettext_lazy("Plan made")
+    CHANGED = "changed", gettext_lazy("Sessions or interval changed")
+    STATUS = "status", gettext_lazy("Status changed")
+    MOVED = "moved", gettext_lazy("Session moved")
 
 
 class PlanChange(models.Model):
@@ -206,10 +207,10 @@ def _local(value: object) -> str:
 
 
 class SessionStatus(models.TextChoices):
-    PLANNED = "planned", "To book"
-    BOOKED = "booked", "Booked"
-    DONE = "done", "Done"
-    CANCELLED = "cancelled", "Cancelled"
+    PLANNED = "planned", gettext_lazy("To book")
+    BOOKED = "booked", gettext_lazy("Booked")
+    DONE = "done", gettext_lazy("Done")
+    CANCELLED = "cancelled", gettext_lazy("Cancelled")
 
 
 class TreatmentSession(models.Model):
@@ -220,7 +221,9 @@ class TreatmentSession(models.Model):
     plan_modality = models.ForeignKey(
         PlanModality, on_delete=models.PROTECT, related_name="plan_sessions"
     )
-    number = models.PositiveSmallIntegerField(help_text="1, 2, 3 ... within the modality")
+    number = models.PositiveSmallIntegerField(
+        help_text=gettext_lazy("1, 2, 3 ... within the modality")
+    )
     target_date = models.DateField()
     status = models.CharField(
         max_length=10, choices=SessionStatus.choices, default=SessionStatus.PLANNED

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from scarclinic.accounts.models import Clinic
 from scarclinic.clinical.evidence import Modality
@@ -29,7 +30,8 @@ class PostCareTemplate(models.Model):
     items = models.JSONField()
     is_current = models.BooleanField(default=True)
     is_demo = models.BooleanField(
-        default=False, help_text="Demo wording loaded with the demo data, not the clinic's own"
+        default=False,
+        help_text=gettext_lazy("Demo wording loaded with the demo data, not the clinic's own"),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from scarclinic.clinical.evidence import Modality
 from scarclinic.patients.models import Patient
@@ -15,8 +16,8 @@ from scarclinic.treatments.models.scheduling import Appointment
 
 
 class ProcedureStatus(models.TextChoices):
-    STARTED = "started", "Checklist complete, in progress"
-    SIGNED = "signed", "Signed"
+    STARTED = "started", gettext_lazy("Checklist complete, in progress")
+    SIGNED = "signed", gettext_lazy("Signed")
 
 
 class ProcedureRecord(models.Model):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from scarclinic.accounts.models import Clinic
 from scarclinic.clinical.evidence import Modality
@@ -18,10 +19,10 @@ from scarclinic.treatments.models.plans import TreatmentSession
 
 
 class DeviceKind(models.TextChoices):
-    LASER = "laser", "Laser"
-    MICRONEEDLING = "microneedling", "Microneedling device"
-    CENTRIFUGE = "centrifuge", "Centrifuge (PRP)"
-    OTHER = "other", "Other"
+    LASER = "laser", gettext_lazy("Laser")
+    MICRONEEDLING = "microneedling", gettext_lazy("Microneedling device")
+    CENTRIFUGE = "centrifuge", gettext_lazy("Centrifuge (PRP)")
+    OTHER = "other", gettext_lazy("Other")
 
 
 # Scheduling defaults, not clinical facts (the clinical reference gives no durations): how long
@@ -104,9 +105,9 @@ class ProcedureDuration(models.Model):
 
 
 class AppointmentStatus(models.TextChoices):
-    BOOKED = "booked", "Booked"
-    COMPLETED = "completed", "Completed"
-    CANCELLED = "cancelled", "Cancelled"
+    BOOKED = "booked", gettext_lazy("Booked")
+    COMPLETED = "completed", gettext_lazy("Completed")
+    CANCELLED = "cancelled", gettext_lazy("Cancelled")
 
 
 # The statuses that hold their clinician, room and device (migration 0003's exclusion
@@ -214,18 +215,18 @@ class CalendarFeed(models.Model):
 
 
 class ReminderKind(models.TextChoices):
-    APPOINTMENT = "appointment", "Appointment, 48 hours before"
-    POSTCARE = "postcare", "Post-care instruction"
+    APPOINTMENT = "appointment", gettext_lazy("Appointment, 48 hours before")
+    POSTCARE = "postcare", gettext_lazy("Post-care instruction")
 
 
 class ReminderStatus(models.TextChoices):
-    PENDING = "pending", "Waiting"
-    SENDING = "sending", "Being sent"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed (will retry)"
-    GAVE_UP = "gave_up", "Failed (no more retries)"
-    CANCELLED = "cancelled", "Cancelled"
-    SKIPPED = "skipped", "Not sent (no email address)"
+    PENDING = "pending", gettext_lazy("Waiting")
+    SENDING = "sending", gettext_lazy("Being sent")
+    SENT = "sent", gettext_lazy("Sent")
+    FAILED = "failed", gettext_lazy("Failed (will retry)")
+    GAVE_UP = "gave_up", gettext_lazy("Failed (no more retries)")
+    CANCELLED = "cancelled", gettext_lazy("Cancelled")
+    SKIPPED = "skipped", gettext_lazy("Not sent (no email address)")
 
 
 class Reminder(models.Model):
@@ -250,7 +251,7 @@ class Reminder(models.Model):
         related_name="reminders",
     )
     day = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Post-care: days after the session"
+        null=True, blank=True, help_text=gettext_lazy("Post-care: days after the session")
     )
     due_at = models.DateTimeField()
     idempotency_key = models.CharField(max_length=120, unique=True)

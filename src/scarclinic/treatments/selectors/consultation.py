@@ -19,6 +19,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from scarclinic.accounts.access import clinic_ids_with
 from scarclinic.accounts.models import User
@@ -172,12 +173,12 @@ class Consultation:
         """What must be recorded before screening can run, as {field: message}."""
         problems = {}
         if self.history is None:
-            problems["history"] = (
+            problems["history"] = gettext(
                 "No medical history is recorded: screening needs it (isotretinoin, pregnancy, "
                 "bleeding disorders, ...). Record the history first."
             )
         if self.assessment is None:
-            problems["assessment"] = (
+            problems["assessment"] = gettext(
                 "No signed scar assessment: the comparison is built from the latest signed "
                 "assessment. Record and sign one first."
             )

@@ -13,6 +13,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from scarclinic.accounts.access import clinic_ids_with
 from scarclinic.accounts.models import User
@@ -186,16 +187,31 @@ def interval_warnings(pm: PlanModality, days: list[date]) -> list[str]:
         reference = date(2001, 1, 31)
         if chosen.after(reference) < minimum.after(reference):
             warnings.append(
-                f"{pm.label}: every {chosen.describe} is shorter than the protocol minimum of "
-                f"{minimum.describe}{source}."
+                gettext(
+                    "%(label)s: every %(describe)s is shorter than the protocol minimum of %(describe2)s%(source)s."
+                )
+                % {
+                    "label": pm.label,
+                    "describe": chosen.describe,
+                    "describe2": minimum.describe,
+                    "source": source,
+                }
             )
     ordered = sorted(days)
     for earlier, later in zip(ordered, ordered[1:], strict=False):
         if below_minimum(earlier, later, minimum):
             warnings.append(
-                f"{pm.label}: {earlier.isoformat()} to {later.isoformat()} is "
-                f"{(later - earlier).days} days, shorter than the protocol minimum of "
-                f"{minimum.describe}{source}."
+                gettext(
+                    "%(label)s: %(isoformat)s to %(isoformat2)s is %(days)s days, shorter than the protocol minimum of %(describe)s%(source)s."
+                )
+                % {
+                    "label": pm.label,
+                    "isoformat": earlier.isoformat(),
+                    "isoformat2": later.isoformat(),
+                    "days": (later - earlier).days,
+                    "describe": minimum.describe,
+                    "source": source,
+                }
             )
     return warnings
 

@@ -106,7 +106,7 @@ def _consent_item(patient: Patient, modality: Modality) -> CheckItem:
     for kind in needed:
         consent = by_type.get(kind)
         if consent is None:
-            missing.append(ProcedureType(kind).label)
+            missing.append(str(ProcedureType(kind).label))
         else:
             parts.append(
                 f"{consent.title} v{consent.version_number} signed "
@@ -172,7 +172,7 @@ def _photos_item(patient: Patient, on_date: date) -> CheckItem:
         return CheckItem(
             "photos", label, False, "No photograph dated today: take the standard set first."
         )
-    missing = [PhotoView(v).label for v in REQUIRED_VIEWS if v not in views]
+    missing = [str(PhotoView(v).label) for v in REQUIRED_VIEWS if v not in views]
     detail = f"{sum(len(s.photos.all()) for s in sets)} photograph(s) today"
     detail += (
         f"; standard views missing: {', '.join(missing)}."

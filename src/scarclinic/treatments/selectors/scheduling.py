@@ -82,6 +82,12 @@ def devices(*, clinic_id: int, active_only: bool = True) -> list[Device]:
     return list(qs.filter(is_active=True) if active_only else qs)
 
 
+# No appointment lasts longer than its duration, at most 720 minutes (ProcedureDuration's
+# duration_5_to_720): a lower bound on starts_at lets the (clinic, starts_at) index stop
+# instead of reading every past appointment of the clinic (bench/).
+LONGEST_APPOINTMENT = timedelta(days=1)
+
+
 def busy(
     *,
     clinic_id: int,
@@ -96,6 +102,7 @@ def busy(
             status__in=HOLDING_STATUSES,
             starts_at__lt=ends,
             ends_at__gt=starts,
+            starts_at__gte=starts - LONGEST_APPOINTMENT,  # the index's lower bound
         )
         .exclude(pk__in=list(exclude_ids))
         .order_by("starts_at")
@@ -124,6 +131,7 @@ def conflicts(
             status__in=HOLDING_STATUSES,
             starts_at__lt=ends,
             ends_at__gt=starts,
+            starts_at__gte=starts - LONGEST_APPOINTMENT,  # the index's lower bound
         )
         .exclude(pk__in=list(exclude_ids))
         .select_related("clinician", "room", "device")
@@ -315,6 +323,7 @@ def calendar_for(
         status__in=HOLDING_STATUSES,
         starts_at__lt=window_end,
         ends_at__gt=window_start,
+        starts_at__gte=window_start - LONGEST_APPOINTMENT,  # the index's lower bound
     )
     if clinician_id is not None:
         qs = qs.filter(clinician_id=clinician_id)

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from scarclinic.accounts.access import has_perm_in
 from scarclinic.accounts.models import Clinic, User
@@ -44,7 +45,9 @@ LABS_FIELDS = (
 
 def _require(user: User, clinic_id: int, perm: Perm) -> None:
     if not has_perm_in(user, clinic_id, perm):
-        raise ValidationError({"clinic": "You do not work in this clinic with that permission."})
+        raise ValidationError(
+            {"clinic": gettext("You do not work in this clinic with that permission.")}
+        )
 
 
 # ------------------------------------------------------------------------------------------
@@ -88,13 +91,13 @@ def rule_settings_change(
     for name, ids in (("disable", disable), ("enable", enable)):
         unknown = [r for r in ids if r not in known_rules]
         if unknown:
-            errors[name] = f"Unknown rule: {', '.join(sorted(unknown))}."
+            errors[name] = gettext("Unknown rule: %(join)s.") % {"join": ", ".join(sorted(unknown))}
     if set(disable) & set(enable):
-        errors["enable"] = "A rule cannot be switched off and on in the same change."
+        errors["enable"] = gettext("A rule cannot be switched off and on in the same change.")
     by_name = {t.name: t for t in DEFAULT_RULES.thresholds}
     for name, value in thresholds.items():
         if name not in by_name:
-            errors[name] = f"Unknown threshold: {name}."
+            errors[name] = gettext("Unknown threshold: %(name)s.") % {"name": name}
             continue
         if value is None:
             continue
@@ -103,7 +106,9 @@ def rule_settings_change(
         except ValueError as exc:
             errors[name] = f"{exc}."
     if set(disable) - before.disabled and not reason.strip():
-        errors["reason"] = "Say why the rule is switched off; the reason is kept with the change."
+        errors["reason"] = gettext(
+            "Say why the rule is switched off; the reason is kept with the change."
+        )
     if errors:
         raise ValidationError(errors)
     try:
@@ -111,7 +116,9 @@ def rule_settings_change(
     except ValueError as exc:  # the checks above should have caught it; never save half
         raise ValidationError({"thresholds": str(exc)}) from exc
     if after.version == before.version:
-        raise ValidationError({"changes": "Nothing changed: the rules are already set this way."})
+        raise ValidationError(
+            {"changes": gettext("Nothing changed: the rules are already set this way.")}
+        )
     row = CandidacyRuleSettings.objects.create(
         clinic=clinic,
         number=(latest.number + 1) if latest else 1,
@@ -175,17 +182,17 @@ def price_set(
     _require(by, clinic.pk, Perm.PRICES_MANAGE)
     errors: dict[str, str] = {}
     if modality not in {m.value for m in Modality}:
-        errors["modality"] = "Choose a treatment from the catalogue."
+        errors["modality"] = gettext("Choose a treatment from the catalogue.")
     price = _decimal(price_per_session, money=True)
     if price is None:
-        errors["price_per_session"] = "Give the price as a number, e.g. 15000 or 15000.50."
+        errors["price_per_session"] = gettext("Give the price as a number, e.g. 15000 or 15000.50.")
     elif price < 0:
-        errors["price_per_session"] = "A price cannot be negative."
+        errors["price_per_session"] = gettext("A price cannot be negative.")
     elif price > MAX_PRICE or price != price.quantize(Decimal("0.01")):
-        errors["price_per_session"] = "At most 10 digits before the point and 2 after."
+        errors["price_per_session"] = gettext("At most 10 digits before the point and 2 after.")
     currency = (currency or "").strip().upper()
     if len(currency) != 3 or not currency.isalpha() or not currency.isascii():
-        errors["currency"] = "Give a three-letter currency code, e.g. PKR."
+        errors["currency"] = gettext("Give a three-letter currency code, e.g. PKR.")
     else:
         others = (
             PriceListEntry.objects.filter(clinic=clinic)
@@ -194,19 +201,18 @@ def price_set(
             .first()
         )
         if others:
-            errors["currency"] = (
-                f"This clinic's prices are in {others}: costs of different currencies cannot "
-                "be added up."
-            )
+            errors["currency"] = gettext(
+                "This clinic's prices are in %(others)s: costs of different currencies cannot be added up."
+            ) % {"others": others}
     if not isinstance(effective_from, date):
-        errors["effective_from"] = "Give the date the price applies from."
+        errors["effective_from"] = gettext("Give the date the price applies from.")
     if (
         not errors
         and PriceListEntry.objects.filter(
             clinic=clinic, modality=modality, effective_from=effective_from
         ).exists()
     ):
-        errors["effective_from"] = (
+        errors["effective_from"] = gettext(
             "A price for this treatment from this date exists already; prices are kept as "
             "history, so give the date the new price starts."
         )
@@ -226,7 +232,9 @@ def price_set(
                 recorded_at=timezone.now(),
             )
     except IntegrityError as exc:  # a concurrent entry for the same day
-        raise ValidationError({"effective_from": "A price from this date exists already."}) from exc
+        raise ValidationError(
+            {"effective_from": gettext("A price from this date exists already.")}
+        ) from exc
     audit_object(
         actor=by,
         action=AuditAction.CREATE,
@@ -248,7 +256,7 @@ def labs_record(*, patient: Patient, by: User, **fields: Any) -> ConsultationLab
     _require(by, patient.clinic_id, Perm.HISTORY_EDIT)
     unknown = set(fields) - set(LABS_FIELDS)
     if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "Unknown field."))
+        raise ValidationError(dict.fromkeys(sorted(unknown), gettext("Unknown field.")))
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     for name, digits in (("platelet_count_10e9_per_l", 5), ("haemoglobin_g_dl", 3)):
@@ -258,9 +266,9 @@ def labs_record(*, patient: Patient, by: User, **fields: Any) -> ConsultationLab
             continue
         number = _decimal(raw)
         if number is None or number < 0:
-            errors[name] = "Give a number of 0 or more."
+            errors[name] = gettext("Give a number of 0 or more.")
         elif number >= Decimal(10) ** digits:
-            errors[name] = "This value is out of range."
+            errors[name] = gettext("This value is out of range.")
         else:
             values[name] = number.quantize(Decimal("0.1"))
     measured_on = fields.get("measured_on")
@@ -268,14 +276,14 @@ def labs_record(*, patient: Patient, by: User, **fields: Any) -> ConsultationLab
         values.get("haemoglobin_g_dl") is not None
     )
     if measured_on is not None and not isinstance(measured_on, date):
-        errors["measured_on"] = "Give the date the blood was taken."
+        errors["measured_on"] = gettext("Give the date the blood was taken.")
     elif measured_on is not None and measured_on > timezone.localdate():
-        errors["measured_on"] = "The blood cannot have been taken in the future."
+        errors["measured_on"] = gettext("The blood cannot have been taken in the future.")
     elif has_blood and measured_on is None:
-        errors["measured_on"] = "Give the date the blood was taken."
+        errors["measured_on"] = gettext("Give the date the blood was taken.")
     expects = fields.get("expects_gradual_results")
     if expects is not None and not isinstance(expects, bool):
-        errors["expects_gradual_results"] = "Yes, no, or not asked."
+        errors["expects_gradual_results"] = gettext("Yes, no, or not asked.")
     if errors:
         raise ValidationError(errors)
     labs = ConsultationLabs.objects.create(
@@ -416,23 +424,24 @@ def decision_record(
     chosen = (chosen or "").strip()
     options = {selectors.option_key(o): o for o in consultation.options}
     if not chosen:
-        errors["chosen"] = "Choose an option, or record that no treatment is chosen yet."
+        errors["chosen"] = gettext("Choose an option, or record that no treatment is chosen yet.")
     elif chosen != NONE_YET and chosen not in options:
-        errors["chosen"] = "No such option for this patient."
+        errors["chosen"] = gettext("No such option for this patient.")
     elif chosen != NONE_YET and not options[chosen].suitable:
         option = options[chosen]
         when = (
             f" Reassess on or after {option.reassess_on.isoformat()}." if option.reassess_on else ""
         )
-        errors["chosen"] = (
-            f"{option.label} is {option.status.value} for this patient and cannot be the start "
-            f"of a treatment plan now.{when}"
-        )
+        errors["chosen"] = gettext(
+            "%(label)s is %(value)s for this patient and cannot be the start of a treatment plan now.%(when)s"
+        ) % {"label": option.label, "value": option.status.value, "when": when}
     if len(questions or "") > MAX_QUESTIONS:
-        errors["questions"] = f"At most {MAX_QUESTIONS} characters."
+        errors["questions"] = gettext("At most %(MAX_QUESTIONS)s characters.") % {
+            "MAX_QUESTIONS": MAX_QUESTIONS
+        }
     snapshot = consultation.snapshot()
     if fingerprint and fingerprint != selectors.snapshot_fingerprint(snapshot):
-        errors["options"] = (
+        errors["options"] = gettext(
             "The options changed since the page was opened (rules, prices, history, blood "
             "results or assessment): review them with the patient again."
         )

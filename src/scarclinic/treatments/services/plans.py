@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from scarclinic.accounts.models import User
 from scarclinic.accounts.roles import Perm
@@ -75,16 +76,18 @@ def _check_choice(choice: ModalityChoice, prefix: str, errors: dict[str, str]) -
     default = protocol_default(choice.modality)
     sessions = default.sessions if choice.sessions is None else choice.sessions
     if isinstance(sessions, bool) or not isinstance(sessions, int):
-        errors[f"{prefix}sessions"] = "Give the number of sessions as a whole number."
+        errors[f"{prefix}sessions"] = gettext("Give the number of sessions as a whole number.")
         return None
     if not 1 <= sessions <= MAX_SESSIONS:
-        errors[f"{prefix}sessions"] = f"From 1 to {MAX_SESSIONS} sessions."
+        errors[f"{prefix}sessions"] = gettext("From 1 to %(MAX_SESSIONS)s sessions.") % {
+            "MAX_SESSIONS": MAX_SESSIONS
+        }
         return None
     unit = choice.interval_unit or (
         default.minimum.unit if default.minimum is not None else "weeks"
     )
     if unit not in UNITS:
-        errors[f"{prefix}interval_unit"] = "Weeks or months."
+        errors[f"{prefix}interval_unit"] = gettext("Weeks or months.")
         return None
     value = choice.interval_value
     if value is None and default.interval is not None and unit == default.interval.unit:
@@ -92,21 +95,26 @@ def _check_choice(choice: ModalityChoice, prefix: str, errors: dict[str, str]) -
     interval: Interval | None = None
     if sessions > 1:
         if value is None:
-            errors[f"{prefix}interval_value"] = (
+            errors[f"{prefix}interval_value"] = gettext(
                 "The clinical reference gives no interval for this treatment: give the "
                 "interval between sessions."
             )
             return None
         if isinstance(value, bool) or not isinstance(value, int) or not value >= 1:
-            errors[f"{prefix}interval_value"] = "Give the interval as a whole number."
+            errors[f"{prefix}interval_value"] = gettext("Give the interval as a whole number.")
             return None
         if value > MAX_INTERVAL[unit]:
-            errors[f"{prefix}interval_value"] = f"At most {MAX_INTERVAL[unit]} {unit}."
+            errors[f"{prefix}interval_value"] = gettext("At most %(value)s %(unit)s.") % {
+                "value": MAX_INTERVAL[unit],
+                "unit": unit,
+            }
             return None
         interval = Interval(value, unit)  # type: ignore[arg-type]
     offset = choice.first_offset_days
     if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= 365:
-        errors[f"{prefix}first_offset_days"] = f"From 0 to {MAX_OFFSET_DAYS} days."
+        errors[f"{prefix}first_offset_days"] = gettext("From 0 to %(MAX_OFFSET_DAYS)s days.") % {
+            "MAX_OFFSET_DAYS": MAX_OFFSET_DAYS
+        }
         return None
     return _Checked(choice.modality, sessions, interval, offset)
 
@@ -157,33 +165,35 @@ def plan_create(
     errors: dict[str, str] = {}
     goal = (goal or "").strip()
     if not goal:
-        errors["goal"] = "Say what the plan aims to achieve, in words the patient agreed to."
+        errors["goal"] = gettext(
+            "Say what the plan aims to achieve, in words the patient agreed to."
+        )
     elif len(goal) > MAX_GOAL:
-        errors["goal"] = f"At most {MAX_GOAL} characters."
+        errors["goal"] = gettext("At most %(MAX_GOAL)s characters.") % {"MAX_GOAL": MAX_GOAL}
     if len(reason) > 500:
-        errors["reason"] = "At most 500 characters."
+        errors["reason"] = gettext("At most 500 characters.")
     if not isinstance(start_date, date):
-        errors["start_date"] = "Give the date of the first session."
+        errors["start_date"] = gettext("Give the date of the first session.")
     elif start_date < timezone.localdate():
-        errors["start_date"] = "A plan starts today or later."
+        errors["start_date"] = gettext("A plan starts today or later.")
     if decision is not None:
         if decision.patient_id != patient.pk:
-            errors["decision"] = "This decision is another patient's."
+            errors["decision"] = gettext("This decision is another patient's.")
         elif decision.chosen_option == NONE_YET:
-            errors["decision"] = (
+            errors["decision"] = gettext(
                 "The patient chose no treatment yet: record their decision before a plan."
             )
     if errors:
         raise ValidationError(errors)
     if modalities is None:
         if decision is None:
-            raise ValidationError({"modalities": "Choose at least one treatment."})
+            raise ValidationError({"modalities": gettext("Choose at least one treatment.")})
         modalities = [ModalityChoice(m) for m in _decision_modalities(decision)]
     if not modalities:
-        raise ValidationError({"modalities": "Choose at least one treatment."})
+        raise ValidationError({"modalities": gettext("Choose at least one treatment.")})
     seen = [c.modality for c in modalities]
     if len(set(seen)) != len(seen):
-        raise ValidationError({"modalities": "Each treatment once per plan."})
+        raise ValidationError({"modalities": gettext("Each treatment once per plan.")})
     checked = []
     for choice in modalities:
         result = _check_choice(choice, f"{choice.modality.value}__", errors)
@@ -197,10 +207,16 @@ def plan_create(
         assessment = latest_signed_assessment(patient=patient)
     if assessment is None:
         raise ValidationError(
-            {"assessment": "A plan answers a signed scar assessment: record and sign one first."}
+            {
+                "assessment": gettext(
+                    "A plan answers a signed scar assessment: record and sign one first."
+                )
+            }
         )
     if assessment.patient_id != patient.pk or assessment.status != AssessmentStatus.SIGNED:
-        raise ValidationError({"assessment": "Choose a signed assessment of this patient."})
+        raise ValidationError(
+            {"assessment": gettext("Choose a signed assessment of this patient.")}
+        )
     if decision is None or {c.modality for c in checked} - set(_decision_modalities(decision)):
         _screen(patient, [c.modality for c in checked])
     now = timezone.now()
@@ -293,10 +309,9 @@ def _screen(patient: Patient, modalities: list[Modality]) -> None:
             when = (
                 f" Reassess on or after {screening.reassess_on}." if screening.reassess_on else ""
             )
-            errors[f"{modality.value}__sessions"] = (
-                f"{modality.label} is {screening.status.value} for this patient today and "
-                f"cannot be planned.{when}"
-            )
+            errors[f"{modality.value}__sessions"] = gettext(
+                "%(label)s is %(value)s for this patient today and cannot be planned.%(when)s"
+            ) % {"label": modality.label, "value": screening.status.value, "when": when}
     if errors:
         raise ValidationError(errors)
 
@@ -334,12 +349,14 @@ def plan_change_modality(
     require(by, locked.patient.clinic_id, Perm.PLAN_PRESCRIBE)
     refuse_control_characters({"reason": reason})
     if not locked.is_open:
-        raise ValidationError({"status": f"A {locked.status} plan cannot change."})
+        raise ValidationError(
+            {"status": gettext("A %(status)s plan cannot change.") % {"status": locked.status}}
+        )
     pm = PlanModality.objects.select_for_update().filter(plan=locked, modality=modality).first()
     if pm is None:
-        raise ValidationError({"modality": "This treatment is not part of the plan."})
+        raise ValidationError({"modality": gettext("This treatment is not part of the plan.")})
     if not (reason or "").strip():
-        raise ValidationError({"reason": "Say why the plan changes; the reason is kept."})
+        raise ValidationError({"reason": gettext("Say why the plan changes; the reason is kept.")})
     errors: dict[str, str] = {}
     checked = _check_choice(
         ModalityChoice(modality, sessions, interval_value, interval_unit, pm.first_offset_days),
@@ -358,14 +375,19 @@ def plan_change_modality(
     fixed = [s for s in existing if s.status in (SessionStatus.BOOKED, SessionStatus.DONE)]
     if checked.sessions < len(fixed):
         raise ValidationError(
-            {"sessions": f"{len(fixed)} sessions are booked or done: the plan needs at least that."}
+            {
+                "sessions": gettext(
+                    "%(len)s sessions are booked or done: the plan needs at least that."
+                )
+                % {"len": len(fixed)}
+            }
         )
     pm.sessions = checked.sessions
     pm.interval_value = checked.interval.value if checked.interval else pm.interval_value
     pm.interval_unit = checked.interval.unit if checked.interval else pm.interval_unit
     after = _values(pm)
     if after == before:
-        raise ValidationError({"sessions": "Nothing changed."})
+        raise ValidationError({"sessions": gettext("Nothing changed.")})
     pm.save(update_fields=["sessions", "interval_value", "interval_unit"])
     # Re-date the sessions still to book from the last fixed one (or the plan's start).
     planned = [s for s in existing if s.status == SessionStatus.PLANNED]
@@ -439,7 +461,7 @@ def plan_set_status(
     require(by, locked.patient.clinic_id, Perm.PLAN_PRESCRIBE)
     refuse_control_characters({"reason": reason})
     if status not in PlanStatus.values:
-        raise ValidationError({"status": "Unknown status."})
+        raise ValidationError({"status": gettext("Unknown status.")})
     if status not in PLAN_TRANSITIONS[locked.status]:
         allowed = ", ".join(
             PlanStatus(s).label.lower() for s in sorted(PLAN_TRANSITIONS[locked.status])
@@ -453,21 +475,25 @@ def plan_set_status(
         )
     reason = (reason or "").strip()
     if status == PlanStatus.STOPPED and not reason:
-        raise ValidationError({"reason": "Say why the plan is stopped; the reason is kept."})
+        raise ValidationError(
+            {"reason": gettext("Say why the plan is stopped; the reason is kept.")}
+        )
     if len(reason) > 500:
-        raise ValidationError({"reason": "At most 500 characters."})
+        raise ValidationError({"reason": gettext("At most 500 characters.")})
     sessions = list(TreatmentSession.objects.filter(plan=locked).prefetch_related("appointments"))
     if status == PlanStatus.COMPLETED:
         booked = [s for s in sessions if s.status == SessionStatus.BOOKED]
         if booked:
             raise ValidationError(
                 {
-                    "status": f"{len(booked)} session(s) are still booked: record or cancel "
-                    "them before completing the plan."
+                    "status": gettext(
+                        "%(len)s session(s) are still booked: record or cancel them before completing the plan."
+                    )
+                    % {"len": len(booked)}
                 }
             )
         if not any(s.status == SessionStatus.DONE for s in sessions):
-            raise ValidationError({"status": "No session is done: stop the plan instead."})
+            raise ValidationError({"status": gettext("No session is done: stop the plan instead.")})
     before = locked.status
     now = timezone.now()
     if status == PlanStatus.ACCEPTED:

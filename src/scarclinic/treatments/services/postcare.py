@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from scarclinic.accounts.models import Clinic, User
 from scarclinic.accounts.roles import Perm
@@ -34,9 +35,11 @@ MAX_DAY = 365
 def clean_items(items: Any) -> list[dict[str, Any]]:
     """Instructions as [{"text", "remind_days"}]; errors name the item ("items.2")."""
     if not isinstance(items, list) or not items:
-        raise ValidationError({"items": "Give at least one instruction."})
+        raise ValidationError({"items": gettext("Give at least one instruction.")})
     if len(items) > MAX_ITEMS:
-        raise ValidationError({"items": f"At most {MAX_ITEMS} instructions."})
+        raise ValidationError(
+            {"items": gettext("At most %(MAX_ITEMS)s instructions.") % {"MAX_ITEMS": MAX_ITEMS}}
+        )
     errors: dict[str, str] = {}
     cleaned = []
     for n, item in enumerate(items):
@@ -44,11 +47,13 @@ def clean_items(items: Any) -> list[dict[str, Any]]:
         text = item.get("text") if isinstance(item, dict) else None
         days = item.get("remind_days", []) if isinstance(item, dict) else None
         if not isinstance(text, str) or not text.strip():
-            errors[field] = "Write the instruction."
+            errors[field] = gettext("Write the instruction.")
             continue
         refuse_control_characters({field: text})
         if len(text) > MAX_ITEM_TEXT:
-            errors[field] = f"At most {MAX_ITEM_TEXT} characters."
+            errors[field] = gettext("At most %(MAX_ITEM_TEXT)s characters.") % {
+                "MAX_ITEM_TEXT": MAX_ITEM_TEXT
+            }
             continue
         if (
             not isinstance(days, list)
@@ -57,9 +62,9 @@ def clean_items(items: Any) -> list[dict[str, Any]]:
                 isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= MAX_DAY for d in days
             )
         ):
-            errors[field] = (
-                f"Reminder days are up to {MAX_REMIND_DAYS} whole numbers from 0 to {MAX_DAY}."
-            )
+            errors[field] = gettext(
+                "Reminder days are up to %(MAX_REMIND_DAYS)s whole numbers from 0 to %(MAX_DAY)s."
+            ) % {"MAX_REMIND_DAYS": MAX_REMIND_DAYS, "MAX_DAY": MAX_DAY}
             continue
         cleaned.append({"text": text.strip(), "remind_days": sorted(set(days))})
     if errors:
@@ -85,12 +90,12 @@ def postcare_template_save(
     refuse_control_characters({"title": title})
     errors = {}
     if modality not in {m.value for m in Modality}:
-        errors["modality"] = "Choose a treatment from the catalogue."
+        errors["modality"] = gettext("Choose a treatment from the catalogue.")
     if language not in Language.values:
-        errors["language"] = "English or Urdu."
+        errors["language"] = gettext("English or Urdu.")
     title = (title or "").strip()
     if not title or len(title) > 200:
-        errors["title"] = "Give a title (up to 200 characters)."
+        errors["title"] = gettext("Give a title (up to 200 characters).")
     if errors:
         raise ValidationError(errors)
     cleaned = clean_items(items)
@@ -100,7 +105,7 @@ def postcare_template_save(
         .first()
     )
     if current is not None and current.title == title and current.items == cleaned:
-        raise ValidationError({"items": "Nothing changed."})
+        raise ValidationError({"items": gettext("Nothing changed.")})
     last = (
         PostCareTemplate.objects.filter(clinic=clinic, modality=modality, language=language)
         .order_by("-version")
@@ -154,20 +159,24 @@ def postcare_give(
     record = ProcedureRecord.objects.filter(session=session).first()
     if record is None:
         raise ValidationError(
-            {"session": "Post-care follows the procedure: complete the checklist first."}
+            {"session": gettext("Post-care follows the procedure: complete the checklist first.")}
         )
     language = language or patient.preferred_language
     if language not in Language.values:
-        raise ValidationError({"language": "English or Urdu."})
+        raise ValidationError({"language": gettext("English or Urdu.")})
     template = current_template(
         clinic_id=patient.clinic_id, modality=session.plan_modality.modality, language=language
     )
     if template is None:
         raise ValidationError(
             {
-                "language": f"The clinic has no post-care instructions for "
-                f"{Modality(session.plan_modality.modality).label} in "
-                f"{Language(language).label}: the medical director writes them first."
+                "language": gettext(
+                    "The clinic has no post-care instructions for %(label)s in %(label2)s: the medical director writes them first."
+                )
+                % {
+                    "label": Modality(session.plan_modality.modality).label,
+                    "label2": Language(language).label,
+                }
             }
         )
     given = PostCareGiven.objects.create(

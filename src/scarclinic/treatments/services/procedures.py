@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from scarclinic.accounts.models import User
 from scarclinic.accounts.roles import Perm
@@ -54,15 +55,24 @@ def procedure_start(*, session: TreatmentSession, by: User, confirmed: bool) -> 
     plan = session.plan
     require(by, plan.patient.clinic_id, Perm.CHECKLIST_RECORD)
     if ProcedureRecord.objects.filter(session=session).exists():
-        raise ValidationError({"session": "The checklist of this session is complete already."})
+        raise ValidationError(
+            {"session": gettext("The checklist of this session is complete already.")}
+        )
     if plan.status not in (PlanStatus.ACCEPTED, PlanStatus.ACTIVE):
-        raise ValidationError({"session": f"The plan is {plan.get_status_display().lower()}."})
+        raise ValidationError(
+            {
+                "session": gettext("The plan is %(lower)s.")
+                % {"lower": plan.get_status_display().lower()}
+            }
+        )
     if session.status != SessionStatus.BOOKED:
-        raise ValidationError({"session": "Only a booked session can start."})
+        raise ValidationError({"session": gettext("Only a booked session can start.")})
     checklist = checklist_evaluate(session=session)
     errors = checklist.failing
     if not confirmed:
-        errors["confirmed"] = "Confirm that you went through the checklist with the patient."
+        errors["confirmed"] = gettext(
+            "Confirm that you went through the checklist with the patient."
+        )
     if errors:
         raise ValidationError(errors)
     assert checklist.appointment is not None
@@ -100,7 +110,9 @@ def procedure_start(*, session: TreatmentSession, by: User, confirmed: bool) -> 
                 screening=screening,
             )
     except IntegrityError as exc:  # a second nurse completed it at the same moment
-        raise ValidationError({"session": "The checklist was completed a moment ago."}) from exc
+        raise ValidationError(
+            {"session": gettext("The checklist was completed a moment ago.")}
+        ) from exc
     if plan.status == PlanStatus.ACCEPTED:
         TreatmentPlan.objects.filter(pk=plan.pk).update(
             status=PlanStatus.ACTIVE, status_changed_at=now
@@ -162,7 +174,9 @@ def procedure_record_details(*, record: ProcedureRecord, by: User, details: Any)
     locked = _lock_record(record)
     require(by, locked.patient.clinic_id, Perm.PROCEDURE_RECORD)
     if locked.status == ProcedureStatus.SIGNED:
-        raise ValidationError({"record": "A signed record does not change: add an addendum."})
+        raise ValidationError(
+            {"record": gettext("A signed record does not change: add an addendum.")}
+        )
     cleaned = _validated(locked.modality, details)
     locked.details = cleaned
     locked.details_schema = f"{locked.modality}/{SCHEMA_VERSION}"
@@ -187,12 +201,16 @@ def procedure_sign(*, record: ProcedureRecord, by: User) -> ProcedureRecord:
     locked = _lock_record(record)
     require(by, locked.patient.clinic_id, Perm.PROCEDURE_SIGN)
     if locked.status == ProcedureStatus.SIGNED:
-        raise ValidationError({"record": "This record is signed already."})
+        raise ValidationError({"record": gettext("This record is signed already.")})
     if locked.recorded_at is None or not locked.details:
-        raise ValidationError({"details": "Record what was done before signing."})
+        raise ValidationError({"details": gettext("Record what was done before signing.")})
     if locked.performed_by_id != by.pk:
         raise ValidationError(
-            {"record": "Only the performing clinician signs the record of their procedure."}
+            {
+                "record": gettext(
+                    "Only the performing clinician signs the record of their procedure."
+                )
+            }
         )
     now = timezone.now()
     locked.status = ProcedureStatus.SIGNED
@@ -224,13 +242,17 @@ def procedure_add_addendum(
     locked = _lock_record(record)
     require(by, locked.patient.clinic_id, Perm.PROCEDURE_RECORD)
     if locked.status != ProcedureStatus.SIGNED:
-        raise ValidationError({"record": "Until it is signed, the record is corrected directly."})
+        raise ValidationError(
+            {"record": gettext("Until it is signed, the record is corrected directly.")}
+        )
     refuse_control_characters({"note": note})
     note = (note or "").strip()
     if not note:
-        raise ValidationError({"note": "Say what the addendum corrects or adds."})
+        raise ValidationError({"note": gettext("Say what the addendum corrects or adds.")})
     if len(note) > MAX_NOTE:
-        raise ValidationError({"note": f"At most {MAX_NOTE} characters."})
+        raise ValidationError(
+            {"note": gettext("At most %(MAX_NOTE)s characters.") % {"MAX_NOTE": MAX_NOTE}}
+        )
     corrected = (
         _validated(locked.modality, corrected_details) if corrected_details is not None else None
     )

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from scarclinic.accounts.models import Clinic, User
 from scarclinic.accounts.roles import Perm
@@ -74,7 +75,11 @@ def _clash_errors(found: dict[str, Appointment], prefix: str = "") -> dict[str, 
             "room": a.room.name,
             "device": a.device.name if a.device else "",
         }[resource]
-        errors[resource] = f"{prefix}{who} is booked {_when(a)}."
+        errors[resource] = gettext("%(prefix)s%(who)s is booked %(when)s.") % {
+            "prefix": prefix,
+            "who": who,
+            "when": _when(a),
+        }
     return errors
 
 
@@ -88,14 +93,17 @@ def _check_resources(
 ) -> dict[str, str]:
     errors = {}
     if not selectors.is_clinician(user=clinician, clinic_id=clinic_id):
-        errors["clinician"] = "Choose a physician or nurse of this clinic."
+        errors["clinician"] = gettext("Choose a physician or nurse of this clinic.")
     if room.clinic_id != clinic_id or not room.is_active:
-        errors["room"] = "Choose a room of this clinic in use."
+        errors["room"] = gettext("Choose a room of this clinic in use.")
     kind = REQUIRED_DEVICE_KIND.get(modality)
     if device is not None and (device.clinic_id != clinic_id or not device.is_active):
-        errors["device"] = "Choose a device of this clinic in use."
+        errors["device"] = gettext("Choose a device of this clinic in use.")
     elif kind is not None and (device is None or device.kind != kind):
-        errors["device"] = f"{modality.label} needs a {DeviceKind(kind).label.lower()}."
+        errors["device"] = gettext("%(label)s needs a %(lower)s.") % {
+            "label": modality.label,
+            "lower": DeviceKind(kind).label.lower(),
+        }
     return errors
 
 
@@ -154,13 +162,18 @@ def appointment_book(
     if session.plan.status not in BOOKABLE_PLAN_STATUSES:
         raise ValidationError(
             {
-                "session": f"The plan is {session.plan.get_status_display().lower()}: sessions "
-                "are booked once the patient has accepted it."
+                "session": gettext(
+                    "The plan is %(lower)s: sessions are booked once the patient has accepted it."
+                )
+                % {"lower": session.plan.get_status_display().lower()}
             }
         )
     if session.status != SessionStatus.PLANNED:
         raise ValidationError(
-            {"session": f"This session is {session.get_status_display().lower()} already."}
+            {
+                "session": gettext("This session is %(lower)s already.")
+                % {"lower": session.get_status_display().lower()}
+            }
         )
     modality = Modality(session.plan_modality.modality)
     errors = _check_times(starts_at, minutes)
@@ -222,13 +235,13 @@ def appointment_book(
 def _check_times(starts_at: datetime, minutes: int | None) -> dict[str, str]:
     errors = {}
     if not isinstance(starts_at, datetime) or timezone.is_naive(starts_at):
-        errors["starts_at"] = "Give the date and time of the appointment."
+        errors["starts_at"] = gettext("Give the date and time of the appointment.")
     elif starts_at < timezone.now() - timedelta(minutes=5):
-        errors["starts_at"] = "An appointment cannot start in the past."
+        errors["starts_at"] = gettext("An appointment cannot start in the past.")
     if minutes is not None and (
         isinstance(minutes, bool) or not isinstance(minutes, int) or not 5 <= minutes <= 720
     ):
-        errors["minutes"] = "From 5 to 720 minutes."
+        errors["minutes"] = gettext("From 5 to 720 minutes.")
     return errors
 
 
@@ -254,13 +267,18 @@ def appointment_move(
     require(by, locked.clinic_id, Perm.APPOINTMENT_BOOK)
     refuse_control_characters({"reason": reason})
     if locked.status != AppointmentStatus.BOOKED:
-        raise ValidationError({"appointment": f"A {locked.status} appointment cannot move."})
+        raise ValidationError(
+            {
+                "appointment": gettext("A %(status)s appointment cannot move.")
+                % {"status": locked.status}
+            }
+        )
     errors = _check_times(starts_at, None)
     if errors:
         raise ValidationError(errors)
     delta = starts_at - locked.starts_at
     if not delta:
-        raise ValidationError({"starts_at": "That is the time it has already."})
+        raise ValidationError({"starts_at": gettext("That is the time it has already.")})
     to_move = [locked]
     later_planned: list[TreatmentSession] = []
     if shift_later and locked.session is not None:
@@ -361,11 +379,14 @@ def appointment_cancel(
     refuse_control_characters({"reason": reason})
     if locked.status != AppointmentStatus.BOOKED:
         raise ValidationError(
-            {"appointment": f"A {locked.status} appointment cannot be cancelled."}
+            {
+                "appointment": gettext("A %(status)s appointment cannot be cancelled.")
+                % {"status": locked.status}
+            }
         )
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the appointment is cancelled."})
+        raise ValidationError({"reason": gettext("Say why the appointment is cancelled.")})
     locked.status = AppointmentStatus.CANCELLED
     locked.cancelled_at = timezone.now()
     locked.cancelled_by = by
@@ -397,7 +418,7 @@ def feed_create(*, user: User, clinic: Clinic) -> tuple[CalendarFeed, str]:
     one they had. Returns the feed and its token: the token is not stored, only its SHA-256."""
     require(user, clinic.pk, Perm.SCHEDULE_VIEW)
     if not selectors.is_clinician(user=user, clinic_id=clinic.pk):
-        raise ValidationError({"feed": "Feeds are for clinicians' own appointments."})
+        raise ValidationError({"feed": gettext("Feeds are for clinicians' own appointments.")})
     now = timezone.now()
     CalendarFeed.objects.filter(user=user, clinic=clinic, revoked_at=None).update(revoked_at=now)
     token = secrets.token_urlsafe(32)
@@ -441,7 +462,7 @@ def room_save(*, clinic: Clinic, by: User, name: str, is_active: bool = True) ->
     refuse_control_characters({"name": name})
     name = (name or "").strip()
     if not name or len(name) > 100:
-        raise ValidationError({"name": "Give the room's name (up to 100 characters)."})
+        raise ValidationError({"name": gettext("Give the room's name (up to 100 characters).")})
     room, created = Room.objects.update_or_create(
         clinic=clinic, name=name, defaults={"is_active": is_active}
     )
@@ -465,9 +486,9 @@ def device_save(
     name = (name or "").strip()
     errors = {}
     if not name or len(name) > 100:
-        errors["name"] = "Give the device's name (up to 100 characters)."
+        errors["name"] = gettext("Give the device's name (up to 100 characters).")
     if kind not in DeviceKind.values:
-        errors["kind"] = "Choose what kind of device it is."
+        errors["kind"] = gettext("Choose what kind of device it is.")
     if errors:
         raise ValidationError(errors)
     device, created = Device.objects.update_or_create(
@@ -489,9 +510,9 @@ def duration_set(*, clinic: Clinic, by: User, modality: str, minutes: int) -> Pr
     require(by, clinic.pk, Perm.RESOURCES_MANAGE)
     errors = {}
     if modality not in {m.value for m in Modality}:
-        errors["modality"] = "Choose a treatment from the catalogue."
+        errors["modality"] = gettext("Choose a treatment from the catalogue.")
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 5 <= minutes <= 720:
-        errors["minutes"] = "From 5 to 720 minutes."
+        errors["minutes"] = gettext("From 5 to 720 minutes.")
     if errors:
         raise ValidationError(errors)
     row, _ = ProcedureDuration.objects.update_or_create(

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from scarclinic.accounts.access import ClinicRequest, requires
@@ -87,8 +88,10 @@ def decision_new(request: ClinicRequest, patient_id: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Decision recorded: {decision.chosen_label}. It is the start of a treatment "
-                "plan (proposed).",
+                gettext(
+                    "Decision recorded: %(chosen_label)s. It is the start of a treatment plan (proposed)."
+                )
+                % {"chosen_label": decision.chosen_label},
             )
             return redirect("treatments:decision", decision_id=decision.pk)
     # Shown again with the errors, and the fingerprint of what the page shows now.
@@ -143,7 +146,7 @@ def labs_new(request: ClinicRequest, patient_id: int) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, "Blood results and facts saved.")
+            messages.success(request, gettext("Blood results and facts saved."))
             return redirect("treatments:consultation", patient_id=patient.pk)
     return render(request, "treatments/labs_form.html", {"form": form, "patient": patient})
 
@@ -175,7 +178,11 @@ def rules(request: ClinicRequest) -> HttpResponse:
                 except ValidationError as error:
                     switch_errors[rule_id] = [m for ms in error.message_dict.values() for m in ms]
                 else:
-                    messages.success(request, f"Rule {rule_id} switched {'on' if on else 'off'}.")
+                    messages.success(
+                        request,
+                        gettext("Rule %(rule_id)s switched %(value)s.")
+                        % {"rule_id": rule_id, "value": "on" if on else "off"},
+                    )
                     return redirect("treatments:rules")
             else:
                 switch_errors[rule_id] = ["Choose whether to switch the rule off or on."]
@@ -192,7 +199,9 @@ def rules(request: ClinicRequest) -> HttpResponse:
                 except ValidationError as error:
                     apply_service_errors(thresholds_form, error)
                 else:
-                    messages.success(request, "Thresholds saved as a new version of the rules.")
+                    messages.success(
+                        request, gettext("Thresholds saved as a new version of the rules.")
+                    )
                     return redirect("treatments:rules")
     rule_set = current.rule_set
     rows = [

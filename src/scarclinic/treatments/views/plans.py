@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from scarclinic.accounts.access import ClinicRequest, requires
@@ -111,7 +112,7 @@ def plan_new(request: ClinicRequest, patient_id: int) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, "Plan made (proposed). Sessions are generated.")
+            messages.success(request, gettext("Plan made (proposed). Sessions are generated."))
             return redirect("plans:plan", plan_id=plan.pk)
     return render(
         request,
@@ -174,7 +175,11 @@ def plan_change(request: ClinicRequest, plan_id: int) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, f"{pm.label}: {pm.sessions} sessions, {pm.interval_text}.")
+            messages.success(
+                request,
+                gettext("%(label)s: %(sessions)s sessions, %(interval_text)s.")
+                % {"label": pm.label, "sessions": pm.sessions, "interval_text": pm.interval_text},
+            )
             return redirect("plans:plan", plan_id=plan.pk)
     return _plan_page(request, plan_id, change_form=form)
 
@@ -197,7 +202,11 @@ def plan_status(request: ClinicRequest, plan_id: int) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, f"The plan is now {plan.get_status_display().lower()}.")
+            messages.success(
+                request,
+                gettext("The plan is now %(lower)s.")
+                % {"lower": plan.get_status_display().lower()},
+            )
             return redirect("plans:plan", plan_id=plan.pk)
     return _plan_page(request, plan_id, status_form=form)
 

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 
 from scarclinic.accounts.access import ClinicRequest, requires
 from scarclinic.accounts.roles import Perm
@@ -58,8 +59,14 @@ def postcare_templates(request: ClinicRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"Saved as version {template.version} of {template.modality_label} "
-                    f"({template.get_language_display()}); earlier versions are kept.",
+                    gettext(
+                        "Saved as version %(version)s of %(modality_label)s (%(language)s); earlier versions are kept."
+                    )
+                    % {
+                        "version": template.version,
+                        "modality_label": template.modality_label,
+                        "language": template.get_language_display(),
+                    },
                 )
                 return redirect("plans:postcare")
     return render(

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from scarclinic.accounts.access import ClinicRequest, requires
@@ -153,7 +154,7 @@ def session_checklist(request: ClinicRequest, session_id: int) -> HttpResponse:
         )
     except ValidationError as error:
         return _session_page(request, session_id, checklist_errors=_errors(error))
-    messages.success(request, "Checklist complete: the procedure can start.")
+    messages.success(request, gettext("Checklist complete: the procedure can start."))
     return redirect("plans:session", session_id=session.pk)
 
 
@@ -170,7 +171,7 @@ def record_details(request: ClinicRequest, record_id: int) -> HttpResponse:
         return _session_page(
             request, record.session_id, details_errors=_errors(error), details_input=data
         )
-    messages.success(request, "What was done is recorded.")
+    messages.success(request, gettext("What was done is recorded."))
     return redirect(f"{reverse('plans:session', args=[record.session_id])}#record")
 
 
@@ -186,7 +187,7 @@ def record_sign(request: ClinicRequest, record_id: int) -> HttpResponse:
         for texts in error.message_dict.values():
             messages.error(request, " ".join(texts))
     else:
-        messages.success(request, "Record signed. Corrections from now on are addenda.")
+        messages.success(request, gettext("Record signed. Corrections from now on are addenda."))
     return redirect(f"{reverse('plans:session', args=[record.session_id])}#record")
 
 
@@ -206,7 +207,9 @@ def record_addendum(request: ClinicRequest, record_id: int) -> HttpResponse:
             for field, texts in error.message_dict.items():
                 form.add_error("note" if field not in form.fields else field, " ".join(texts))
         else:
-            messages.success(request, "Addendum added; the signed record is kept as it was.")
+            messages.success(
+                request, gettext("Addendum added; the signed record is kept as it was.")
+            )
             return redirect(f"{reverse('plans:session', args=[record.session_id])}#record")
     return _session_page(request, record.session_id, addendum_form=form)
 
@@ -249,6 +252,7 @@ def session_postcare(request: ClinicRequest, session_id: int) -> HttpResponse:
         count = given.reminders.count()
         messages.success(
             request,
-            f"Post-care given ({given.get_language_display()}); {count} reminder(s) scheduled.",
+            gettext("Post-care given (%(language)s); %(count)s reminder(s) scheduled.")
+            % {"language": given.get_language_display(), "count": count},
         )
     return redirect(f"{reverse('plans:session', args=[session.pk])}#postcare")

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from scarclinic.accounts.access import ClinicRequest, requires
@@ -211,9 +212,11 @@ def appointment_cancel(request: ClinicRequest, appointment_id: int) -> HttpRespo
             for messages_ in error.message_dict.values():
                 messages.error(request, " ".join(messages_))
         else:
-            messages.success(request, "Appointment cancelled; the session is to book again.")
+            messages.success(
+                request, gettext("Appointment cancelled; the session is to book again.")
+            )
     else:
-        messages.error(request, "Say why the appointment is cancelled.")
+        messages.error(request, gettext("Say why the appointment is cancelled."))
     return redirect(_back(request, appointment))
 
 
@@ -375,19 +378,25 @@ def resources(request: ClinicRequest) -> HttpResponse:
                 form = room_form = RoomForm(request.POST, prefix="room")
                 if form.is_valid():
                     services.room_save(clinic=clinic, by=request.user, **form.cleaned_data)
-                    messages.success(request, f"Room saved: {form.cleaned_data['name']}.")
+                    messages.success(
+                        request,
+                        gettext("Room saved: %(name)s.") % {"name": form.cleaned_data["name"]},
+                    )
                     return redirect("plans:resources")
             elif action == "device":
                 form = device_form = DeviceForm(request.POST, prefix="device")
                 if form.is_valid():
                     services.device_save(clinic=clinic, by=request.user, **form.cleaned_data)
-                    messages.success(request, f"Device saved: {form.cleaned_data['name']}.")
+                    messages.success(
+                        request,
+                        gettext("Device saved: %(name)s.") % {"name": form.cleaned_data["name"]},
+                    )
                     return redirect("plans:resources")
             else:
                 form = duration_form = DurationForm(request.POST, prefix="duration")
                 if form.is_valid():
                     services.duration_set(clinic=clinic, by=request.user, **form.cleaned_data)
-                    messages.success(request, "Duration saved.")
+                    messages.success(request, gettext("Duration saved."))
                     return redirect("plans:resources")
         except ValidationError as error:
             apply_service_errors(form, error)
