@@ -521,8 +521,11 @@ def main() -> int:
                 result["growth"][str(size)] = measure(server, growth_pages, n)
         finally:
             server.stop()
-    print("analytics and FHIR export scripts", flush=True)
-    result["others"] = other_scripts(args.db, result["prepared"][str(sizes[-1])]["url"], args.quick)
+    result["others"] = {}
+    if not args.no_others:
+        print("analytics and FHIR export scripts", flush=True)
+        main_url = result["prepared"][str(sizes[-1])]["url"]
+        result["others"] = other_scripts(args.db, main_url, args.quick)
     result["load_average_end"] = os.getloadavg()
     result["seconds"] = round(time.perf_counter() - started, 1)
     text = report(result) + f"\nWhole run: {result['seconds']} s.\n"

@@ -39,6 +39,8 @@ def pages() -> list[dict[str, Any]]:
     The patient is a bulk patient of the first clinic with a full course and a cell
     product; the search is the first four letters of their family name (hundreds of hits
     at full size); the calendar is this week, which has booked sessions."""
+    from datetime import timedelta
+
     from django.urls import NoReverseMatch, reverse
     from django.utils import timezone
 
@@ -63,7 +65,8 @@ def pages() -> list[dict[str, Any]]:
     # and the comparison are that clinic's.
     director_clinic = _director_clinic()
     recipient = treated(director_clinic.pk)
-    today = timezone.localdate().isoformat()
+    # Next week: the network's booked sessions start tomorrow (this week may be all past).
+    next_week = (timezone.localdate() + timedelta(days=7)).isoformat()
     result = [
         {
             "name": "search",
@@ -93,7 +96,7 @@ def pages() -> list[dict[str, Any]]:
             "name": "calendar-week",
             "label": "calendar week",
             "user": "physician",
-            "url": f"/treatments/calendar/?view=week&date={today}",
+            "url": f"/treatments/calendar/?view=week&date={next_week}",
         },
         {"name": "inventory", "label": "lab inventory", "user": "lab", "url": "/biologics/"},
         {

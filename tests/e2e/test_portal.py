@@ -19,12 +19,15 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from scarclinic.accounts.models import User
+from scarclinic.assessments.models import Instrument
 from scarclinic.outcomes.models import AdverseEvent
 from scarclinic.patients.models import Patient, SignedConsent
 from scarclinic.portal.models import HistoryUpdate, PostCareTick
+from scarclinic.portal.services import consent_request_send
 from scarclinic.portal.tests.stories import STAFF_NOTE, PortalStory, portal_story
 from tests.cast import PASSWORD, Cast
 from tests.e2e.conftest import TIMEOUT_MS
+from tests.factories import ConsentTemplateFactory, ConsentTemplateVersionFactory
 
 PHONE = {"width": 390, "height": 844}
 BLOCKING = {"serious", "critical"}
@@ -90,6 +93,10 @@ def _sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
     expect(page).not_to_have_url(re.compile(r"/login/"))
 
 
+def _pga() -> int:
+    return Instrument.objects.get(code="pga", clinic=None).pk
+
+
 def _walk(
     page: Page, screenshot: Callable[[Page, str], Path], lang: str, story: PortalStory
 ) -> None:
@@ -104,6 +111,7 @@ def _walk(
         ("/portal/consents/", "consents"),
         ("/portal/questionnaires/", "before-visit"),
         ("/portal/health-update/", "health-update"),
+        (f"/portal/questionnaire/{_pga()}/", "questionnaire"),
         ("/portal/progress/", "progress"),
         ("/portal/side-effect/", "side-effect"),
     ):
@@ -150,6 +158,7 @@ def test_a_patient_uses_the_portal_on_a_phone_in_english_and_urdu(
     # The consent the clinic sent: read, confirm, draw, sign.
     page.get_by_role("link", name="Consents").click()
     page.get_by_role("link", name=cast.prp_consent.template.title).click()
+    _check(page, screenshot, "portal-consent-sign-en")
     page.get_by_label("I have read this text").check()
     canvas = page.locator("canvas[data-signature]")
     canvas.scroll_into_view_if_needed()
@@ -190,6 +199,17 @@ def test_a_patient_uses_the_portal_on_a_phone_in_english_and_urdu(
     assert User.objects.get(pk=cast.patient.pk).preferred_language == "ur"
     expect(page.get_by_role("heading", name="خوش آمدید، Amina")).to_be_visible()
     _walk(page, screenshot, "ur", story)
+
+    # A second consent sent by the clinic, read in Urdu.
+    photography = ConsentTemplateVersionFactory(
+        template=ConsentTemplateFactory(
+            clinic=cast.clinic_a, procedure_type="photography", title="Consent to photography"
+        )
+    ).template
+    request = consent_request_send(patient=cast.amina, template=photography, by=cast.nurse)
+    page.goto(f"/portal/consents/to-sign/{request.pk}/")
+    expect(page.locator("canvas[data-signature]")).to_be_visible()
+    _check(page, screenshot, "portal-consent-sign-ur")
 
 
 def test_an_invited_patient_sets_a_password_on_a_phone_and_lands_in_urdu(

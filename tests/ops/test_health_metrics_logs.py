@@ -167,3 +167,39 @@ def test_probes_answer_a_load_balancer_by_address_over_plain_http(
     assert client.get("/login/", HTTP_HOST="10.0.1.11:8000").status_code == 400
     assert client.get("/login/", HTTP_HOST="clinic.example.org").status_code == 301
     assert client.post("/healthz").status_code == 405
+
+
+def test_static_files_and_probes_are_counted_but_not_logged_at_info(
+    client: Client,
+    db: None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.INFO, logger="scarclinic.request"):
+        client.get("/healthz")
+        client.get("/static/web/app.css")
+        client.get("/login/")
+    routes = [r.route for r in caplog.records if r.name == "scarclinic.request"]  # type: ignore[attr-defined]
+    assert routes == ["/login/"]
+
+
+def test_the_gauges_count_failing_reminders_and_products_about_to_expire(
+    client: Client,
+    cast: Cast,
+    settings,  # type: ignore[no-untyped-def]
+) -> None:
+    from scarclinic.biologics.tests.stories import build_lab_world, svf_unit
+    from scarclinic.treatments.models import Reminder
+    from scarclinic.treatments.tests.test_reminders import _booked
+
+    settings.METRICS_ALLOWED_IPS = ["127.0.0.1"]
+    _booked(cast)
+    Reminder.objects.update(status="gave_up")
+    svf_unit(build_lab_world(cast))  # expires in 24 hours
+    clinic = cast.clinic_a.pk
+
+    text = client.get("/metrics").content.decode()
+    assert f'scarclinic_reminders_failed{{clinic_id="{clinic}",status="gave_up"}} 1.0' in text
+    assert f'scarclinic_products_expiring_soon{{clinic_id="{clinic}"}} 1.0' in text
+
+    settings.PRODUCT_EXPIRY_WARNING_DAYS = 0
+    assert "scarclinic_products_expiring_soon{" not in client.get("/metrics").content.decode()

@@ -3,6 +3,7 @@ docs/deploy.md): reversible or excused, and no needless lock of a large table.""
 
 from __future__ import annotations
 
+import pytest
 from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
@@ -64,3 +65,27 @@ def test_a_blocking_index_on_a_large_table_is_caught_but_not_on_a_new_one() -> N
     assert _rules(created, migrations.AddIndex("reminder", index)) == []
     small = migrations.AddIndex("roomsettings", models.Index(fields=["x"], name="x"))
     assert _rules(small) == []
+
+
+@pytest.mark.django_db(transaction=True)  # outside a transaction, as the migration runs
+def test_the_portable_concurrent_index_builds_concurrently_on_postgresql_only() -> None:
+    # The SQL is collected, not run.
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    from scarclinic.ops.migration_ops import PortableAddIndexConcurrently
+
+    operation = PortableAddIndexConcurrently(
+        "reminder", models.Index(fields=["sent_at"], name="reminder_sent_probe")
+    )
+    before = MigrationLoader(None, ignore_no_migrations=True).project_state()
+    after = before.clone()
+    operation.state_forwards("treatments", after)
+    with connection.schema_editor(collect_sql=True, atomic=False) as editor:
+        operation.database_forwards("treatments", editor, before, after)
+        operation.database_backwards("treatments", editor, after, before)
+    create, drop = editor.collected_sql
+    concurrently = connection.vendor == "postgresql"
+    assert create.startswith("CREATE INDEX CONCURRENTLY" if concurrently else "CREATE INDEX")
+    assert ("CONCURRENTLY" in create) == concurrently and ("CONCURRENTLY" in drop) == concurrently
+    assert policy.check_migration(_migration(operation)) == []

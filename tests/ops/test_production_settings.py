@@ -71,3 +71,28 @@ def test_debug_cannot_be_switched_on_in_production() -> None:
         DEBUG="1",
     )
     assert result.stdout.strip().splitlines()[-1] == "False True"
+
+
+def test_the_network_profile_with_object_storage_and_a_replica_passes_the_check_too() -> None:
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SCARCLINIC_ENV="production",
+        SECRET_KEY=GOOD_SECRET,
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/test",
+        DATABASE_REPLICA_URL="postgres://reader@127.0.0.1:5432/test",
+        ALLOWED_HOSTS="clinic.example.org",
+        STORAGE_BACKEND="s3",
+        AWS_STORAGE_BUCKET_NAME="photos",
+        AWS_S3_REGION_NAME="eu-central-1",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_object_storage_refuses_to_start_without_a_bucket() -> None:
+    result = _manage("check", STORAGE_BACKEND="s3")
+    assert result.returncode != 0
+    assert "AWS_STORAGE_BUCKET_NAME" in result.stderr

@@ -49,6 +49,7 @@ TABLES: Final[Mapping[str, Any]] = {
     "time_to_response": _("Responders and time to response"),
     "model": _("Effect per session: mixed-effects model"),
     "comparison": _("The clinic's comparison beside the published evidence"),
+    "forecast": _("Forecast for a new patient"),
 }
 
 
@@ -198,10 +199,44 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return buffer.getvalue()
 
 
-def table_csv(name: str, figures: dict[str, Any] | None, *, scale: str) -> str:
+def table_csv(name: str, figures: dict[str, Any] | None, *, scale: str, sessions: int = 3) -> str:
     """One table of the page as CSV; ValueError for an unknown table."""
     if name not in TABLES:
         raise ValueError(f"Unknown table: {name}")
+    if name == "forecast":
+        return _csv(
+            (
+                "treatment",
+                "sessions",
+                "scale",
+                "source",
+                "expected_improvement_percent",
+                "one_patient_95_low",
+                "one_patient_95_high",
+                "average_ci95_low",
+                "average_ci95_high",
+                "n_patients",
+                "basis",
+                "caveats",
+            ),
+            (
+                (
+                    f.label,
+                    f.sessions,
+                    f.scale,
+                    f.source,
+                    f.expected_percent,
+                    f.low,
+                    f.high,
+                    f.mean_low,
+                    f.mean_high,
+                    f.n_patients,
+                    f.basis,
+                    " ".join(f.caveats),
+                )
+                for f in forecasts(figures, scale=scale, sessions=sessions)
+            ),
+        )
     tables = (figures or {}).get("tables", {})
     if name in ("modality", "modality_alone", "combination", "scar_type", "skin_type", "sessions"):
         return _csv(

@@ -208,6 +208,7 @@ def forecast_view(request: ClinicRequest) -> HttpResponse:
             "form": form,
             "results": results,
             "baseline": baseline,
+            "scale": scale,
             "scale_label": _scale_label(scale),
         },
     )
@@ -245,6 +246,17 @@ def refresh(request: ClinicRequest) -> HttpResponse:
 def export_csv(request: ClinicRequest, table: str) -> HttpResponse:
     if table not in selectors.TABLES:
         raise Http404
+    try:
+        sessions = int(request.GET.get("sessions", "3"))
+    except ValueError:
+        sessions = 0
+    if not 1 <= sessions <= selectors.MAX_FORECAST_SESSIONS:
+        return HttpResponse(
+            _("The number of sessions must be 1 to %(n)d.")
+            % {"n": selectors.MAX_FORECAST_SESSIONS},
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     snapshot, scale, figures = _common(request)
     audit_record(
         action=AuditAction.EXPORT,
@@ -254,13 +266,15 @@ def export_csv(request: ClinicRequest, table: str) -> HttpResponse:
         detail={
             "format": "csv",
             "scale": scale,
+            "sessions": sessions if table == "forecast" else None,
             "computed_at": snapshot.computed_at.isoformat()
             if snapshot and snapshot.computed_at
             else None,
         },
     )
     response = HttpResponse(
-        selectors.table_csv(table, figures, scale=scale), content_type="text/csv; charset=utf-8"
+        selectors.table_csv(table, figures, scale=scale, sessions=sessions),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = (
         f'attachment; filename="{table}-{scale}-{timezone.localdate().isoformat()}.csv"'

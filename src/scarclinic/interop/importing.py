@@ -15,6 +15,8 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pydantic import ValidationError as PydanticError
 
 from scarclinic.interop import codes
@@ -35,6 +37,13 @@ CSV_COLUMNS = (
     "preferred_language",
 )
 CSV_REQUIRED = CSV_COLUMNS[:4]
+OUTCOME_LABELS = {
+    "created": gettext_lazy("created"),
+    "updated": gettext_lazy("updated"),
+    "unchanged": gettext_lazy("unchanged"),
+    "rejected": gettext_lazy("rejected"),
+    "not saved": gettext_lazy("not saved"),
+}
 _SEXES = {"female", "male", "other", "unknown"}
 _LANGUAGES = {"en", "ur"}
 
@@ -64,6 +73,10 @@ class ImportLine:
     patient_id: int | None = None
 
     @property
+    def outcome_label(self) -> str:
+        return str(OUTCOME_LABELS.get(self.outcome, self.outcome))
+
+    @property
     def mrn(self) -> str:
         return str((self.data or {}).get("mrn", ""))
 
@@ -73,24 +86,28 @@ def read_text(raw: bytes, *, bom: bool = False) -> str:
     limit = max_import_bytes()
     if len(raw) > limit:
         raise FileRejected(
-            [f"The file is {len(raw):,} bytes; the limit is {limit:,} bytes."],
+            [
+                _("The file is %(size)s bytes; the limit is %(limit)s bytes.")
+                % {"size": f"{len(raw):,}", "limit": f"{limit:,}"}
+            ],
             status=413,
             code="too-costly",
         )
     if not raw.strip():
-        raise FileRejected(["The file is empty."], status=400, code="structure")
+        raise FileRejected([_("The file is empty.")], status=400, code="structure")
     try:
         text = raw.decode("utf-8-sig" if bom else "utf-8")
     except UnicodeDecodeError as exc:
         raise FileRejected(
             [
-                f"The file is not UTF-8 text (byte {exc.start + 1} cannot be read): save it as UTF-8."
+                _("The file is not UTF-8 text (byte %(n)s cannot be read): save it as UTF-8.")
+                % {"n": exc.start + 1}
             ],
             status=400,
             code="structure",
         ) from exc
     if "\x00" in text:
-        raise FileRejected(["The file contains NUL characters."], status=400, code="structure")
+        raise FileRejected([_("The file contains NUL characters.")], status=400, code="structure")
     return text
 
 
@@ -114,24 +131,26 @@ def _demographics_from_patient(
         if i.get("system") == system and str(i.get("value", "")).strip()
     ]
     if not mrns:
-        errors.append(f"No identifier with this clinic's MRN system ({system}).")
+        errors.append(
+            _("No identifier with this clinic's MRN system (%(system)s).") % {"system": system}
+        )
     elif len(set(mrns)) > 1:
-        errors.append("More than one MRN of this clinic.")
+        errors.append(_("More than one MRN of this clinic."))
     names = resource.get("name") or []
     name = next((n for n in names if n.get("use") == "official"), names[0] if names else {})
     family = str(name.get("family") or "").strip()
     given = " ".join(str(g) for g in name.get("given") or []).strip()
     if not family or not given:
-        errors.append("A name with a family name and a given name is required.")
+        errors.append(_("A name with a family name and a given name is required."))
     birth = resource.get("birthDate")
     dob: date | None = None
     if not birth:
-        errors.append("birthDate is required.")
+        errors.append(_("birthDate is required."))
     else:
         try:
             dob = date.fromisoformat(str(birth))
         except ValueError:
-            errors.append("birthDate must be a full date (YYYY-MM-DD).")
+            errors.append(_("birthDate must be a full date (YYYY-MM-DD)."))
     data: dict[str, Any] = {
         "mrn": mrns[0] if mrns else "",
         "given_name": given,
@@ -170,7 +189,9 @@ def _patient_line(resource: Any, where: str, clinic_code: str) -> ImportLine:
         kind = (
             resource.get("resourceType") if isinstance(resource, dict) else type(resource).__name__
         )
-        line.errors.append(f"Only Patient resources can be imported, not {kind}.")
+        line.errors.append(
+            _("Only Patient resources can be imported, not %(kind)s.") % {"kind": kind}
+        )
         return line
     try:
         resource_class(R4, "Patient").model_validate(resource)
@@ -190,17 +211,24 @@ def patients_from_fhir(raw: bytes, *, clinic_code: str, expect: str = "any") -> 
     try:
         document = json.loads(text, parse_constant=_refuse_constant)
     except (json.JSONDecodeError, ValueError) as exc:
-        raise FileRejected([f"Malformed JSON: {exc}"], status=400, code="structure") from exc
+        raise FileRejected(
+            [_("Malformed JSON: %(error)s") % {"error": exc}], status=400, code="structure"
+        ) from exc
     except RecursionError as exc:
         raise FileRejected(
-            ["Malformed JSON: nested too deeply."], status=400, code="structure"
+            [_("Malformed JSON: nested too deeply.")], status=400, code="structure"
         ) from exc
     if not isinstance(document, dict) or "resourceType" not in document:
-        raise FileRejected(["Expected a FHIR resource: a JSON object with a resourceType."])
+        raise FileRejected([_("Expected a FHIR resource: a JSON object with a resourceType.")])
     kind = document.get("resourceType")
     allowed = {"any": {"Patient", "Bundle"}, "Patient": {"Patient"}, "Bundle": {"Bundle"}}[expect]
     if kind not in allowed:
-        raise FileRejected([f"Expected {' or '.join(sorted(allowed))}, got {kind!r}."])
+        raise FileRejected(
+            [
+                _("Expected %(allowed)s, got %(kind)r.")
+                % {"allowed": " or ".join(sorted(allowed)), "kind": kind}
+            ]
+        )
     if kind == "Patient":
         line = _patient_line(document, "Patient", clinic_code)
         if line.data is None:
@@ -208,7 +236,7 @@ def patients_from_fhir(raw: bytes, *, clinic_code: str, expect: str = "any") -> 
         return [line]
     entries = document.get("entry") or []
     if not isinstance(entries, list):
-        raise FileRejected(["Bundle.entry must be a list."])
+        raise FileRejected([_("Bundle.entry must be a list.")])
     shell = {**document, "entry": [_without_resource(e) for e in entries]}
     try:
         resource_class(R4, "Bundle").model_validate(shell)
@@ -217,15 +245,18 @@ def patients_from_fhir(raw: bytes, *, clinic_code: str, expect: str = "any") -> 
     except (ValueError, TypeError, RecursionError) as exc:
         raise FileRejected([f"Invalid Bundle: {exc}"[:300]]) from exc
     if not entries:
-        raise FileRejected(["The Bundle has no entries."])
+        raise FileRejected([_("The Bundle has no entries.")])
     if len(entries) > MAX_IMPORT_PATIENTS:
         raise FileRejected(
-            [f"The Bundle has {len(entries):,} entries; at most {MAX_IMPORT_PATIENTS:,}."],
+            [
+                _("The Bundle has %(n)s entries; at most %(max)s.")
+                % {"n": f"{len(entries):,}", "max": f"{MAX_IMPORT_PATIENTS:,}"}
+            ],
             status=413,
             code="too-costly",
         )
     return [
-        _patient_line(entry.get("resource"), f"entry {n}", clinic_code)
+        _patient_line(entry.get("resource"), _("entry %(n)s") % {"n": n}, clinic_code)
         for n, entry in enumerate(entries, start=1)
     ]
 
@@ -248,26 +279,32 @@ def patients_from_csv(raw: bytes) -> list[ImportLine]:
         rows = list(reader)
     except csv.Error as exc:
         raise FileRejected(
-            [f"Not a well-formed CSV file: {exc}"], status=400, code="structure"
+            [_("Not a well-formed CSV file: %(error)s") % {"error": exc}],
+            status=400,
+            code="structure",
         ) from exc
     header = [h.strip().lower() for h in rows[0]] if rows else []
     problems = []
     unknown = [h for h in header if h not in CSV_COLUMNS]
     if unknown:
         problems.append(
-            f"Unknown column(s): {', '.join(unknown)}. Allowed: {', '.join(CSV_COLUMNS)}."
+            _("Unknown column(s): %(unknown)s. Allowed: %(allowed)s.")
+            % {"unknown": ", ".join(unknown), "allowed": ", ".join(CSV_COLUMNS)}
         )
     missing = [c for c in CSV_REQUIRED if c not in header]
     if missing:
-        problems.append(f"Missing column(s): {', '.join(missing)}.")
+        problems.append(_("Missing column(s): %(missing)s.") % {"missing": ", ".join(missing)})
     if len(set(header)) != len(header):
-        problems.append("A column appears twice in the header.")
+        problems.append(_("A column appears twice in the header."))
     body = [r for r in rows[1:] if any(cell.strip() for cell in r)]
     if not body and not problems:
-        problems.append("The file has a header but no patients.")
+        problems.append(_("The file has a header but no patients."))
     if len(body) > MAX_IMPORT_PATIENTS:
         raise FileRejected(
-            [f"The file has {len(body):,} rows; at most {MAX_IMPORT_PATIENTS:,}."],
+            [
+                _("The file has %(n)s rows; at most %(max)s.")
+                % {"n": f"{len(body):,}", "max": f"{MAX_IMPORT_PATIENTS:,}"}
+            ],
             status=413,
             code="too-costly",
         )
@@ -277,27 +314,32 @@ def patients_from_csv(raw: bytes) -> list[ImportLine]:
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
-        line = ImportLine(where=f"row {number}")
+        line = ImportLine(where=_("row %(n)s") % {"n": number})
         lines.append(line)
         if len(row) != len(header):
-            line.errors.append(f"Expected {len(header)} values, found {len(row)}.")
+            line.errors.append(
+                _("Expected %(expected)s values, found %(found)s.")
+                % {"expected": len(header), "found": len(row)}
+            )
             continue
         values = {h: cell.strip() for h, cell in zip(header, row, strict=True)}
         data: dict[str, Any] = {c: values.get(c, "") for c in CSV_COLUMNS}
         for required in CSV_REQUIRED:
             if not data[required]:
-                line.errors.append(f"{required} is required.")
+                line.errors.append(_("%(column)s is required.") % {"column": required})
         try:
             data["date_of_birth"] = (
                 date.fromisoformat(data["date_of_birth"]) if data["date_of_birth"] else None
             )
         except ValueError:
-            line.errors.append("date_of_birth must be YYYY-MM-DD.")
+            line.errors.append(_("date_of_birth must be YYYY-MM-DD."))
         data["sex"] = (data["sex"] or "unknown").lower()
         if data["sex"] not in _SEXES:
-            line.errors.append(f"sex must be one of {', '.join(sorted(_SEXES))}.")
+            line.errors.append(
+                _("sex must be one of %(values)s.") % {"values": ", ".join(sorted(_SEXES))}
+            )
         data["preferred_language"] = (data["preferred_language"] or "en").lower()
         if data["preferred_language"] not in _LANGUAGES:
-            line.errors.append("preferred_language must be en or ur.")
+            line.errors.append(_("preferred_language must be en or ur."))
         line.data = data
     return lines

@@ -18,6 +18,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from scarclinic.accounts.access import has_perm_in
 from scarclinic.accounts.models import Clinic, User
@@ -258,7 +259,10 @@ def _import_lines(*, clinic: Clinic, by: User, report: ImportReport) -> None:
             continue
         mrn = str(line.data["mrn"]).strip()
         if mrn in seen:
-            line.errors.append(f"MRN {mrn} is also in {seen[mrn]} of this file.")
+            line.errors.append(
+                _("MRN %(mrn)s is also in %(where)s of this file.")
+                % {"mrn": mrn, "where": seen[mrn]}
+            )
             line.outcome = "rejected"
             continue
         seen[mrn] = line.where

@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import empty
 
@@ -56,6 +57,10 @@ def _safe_path(request: HttpRequest) -> str:
     return path
 
 
+def _static_prefix() -> str:
+    return "/" + settings.STATIC_URL.lstrip("/")
+
+
 def _probes() -> dict[str, Callable[[HttpRequest], HttpResponse]]:
     """/healthz, /readyz and /metrics are answered here, before the rest of the stack: a load
     balancer or Prometheus asks by the server's own address over plain HTTP, which
@@ -83,12 +88,19 @@ class RequestLogMiddleware:
             request_id_var.reset(token)
         duration = time.perf_counter() - started
         response["X-Request-ID"] = request_id
-        route, view = (request.path, f"ops:{request.path[1:]}") if probe else route_of(request)
+        static = request.path.startswith(_static_prefix())
+        if probe:
+            route, view = request.path, f"ops:{request.path[1:]}"
+        elif static:
+            route, view = _static_prefix(), "static"
+        else:
+            route, view = route_of(request)
         metrics.observe_request(request.method or "", route, response.status_code, duration)
         clinic = getattr(request, "clinic", None)
         logger.log(
-            # Load balancers ask every few seconds: their answers stay out of the INFO log.
-            logging.DEBUG if probe else logging.INFO,
+            # Load balancers ask every few seconds, and a page pulls several static files:
+            # those lines stay out of the INFO log (they are counted in the metrics).
+            logging.DEBUG if probe or static else logging.INFO,
             "%s %s %s",
             request.method,
             route,

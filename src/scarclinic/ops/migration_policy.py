@@ -11,7 +11,8 @@ checked by tests/ops/test_migration_safety.py in ``make test``.
 3. On the tables that grow with every visit (LARGE_TABLES), no plain AddIndex, AddConstraint
    or indexed AddField on PostgreSQL: CREATE INDEX blocks writes for as long as it takes and
    a CHECK constraint scans the table under an exclusive lock. Use
-   ``django.contrib.postgres.operations.AddIndexConcurrently`` in a non-atomic migration, and
+   ``scarclinic.ops.migration_ops.PortableAddIndexConcurrently`` (CONCURRENTLY on PostgreSQL,
+   plain on SQLite) in a non-atomic migration, and
    for a constraint add it NOT VALID and validate it in a second migration (RunSQL).
    Tables created in the same migration are empty and exempt.
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.migration import Migration
@@ -55,6 +57,10 @@ IRREVERSIBLE: dict[str, str] = {}
 
 # ("app_label.migration_name", rule): why the rule does not apply there.
 LOCK_EXCEPTIONS: dict[tuple[str, str], str] = {
+    ("biologics.0003_product_clinic_created_idx", "blocking-index"): (
+        "Made before the first production release: no installation has product units when "
+        "it runs. Later indexes on product units use PortableAddIndexConcurrently."
+    ),
     ("treatments.0004_procedure_product_administration", "blocking-index"): (
         "Made before the first production release, together with the procedure record "
         "table (0003): no installation has procedure records when it runs."
@@ -109,8 +115,7 @@ def check_migration(migration: Migration) -> list[Finding]:
                 Finding(label, "volatile-default", f"{model}.{op.name} NOT NULL, computed")
             )
         if table in LARGE_TABLES and existing:
-            concurrent = type(op).__name__ in {"AddIndexConcurrently", "RemoveIndexConcurrently"}
-            if isinstance(op, migrations.AddIndex) and not concurrent:
+            if isinstance(op, migrations.AddIndex) and not isinstance(op, AddIndexConcurrently):
                 found.append(Finding(label, "blocking-index", f"AddIndex {op.index.name}"))
             elif isinstance(op, migrations.AddConstraint):
                 found.append(

@@ -267,9 +267,10 @@ class Worker(DatabaseWorker):
         """The task was cut by the shutdown: its transaction rolled back; queue it again."""
         # The connection may have been cut in the middle of a query: start afresh.
         connections.close_all()
-        DBTaskResult.objects.filter(pk=db_task_result.pk, status="RUNNING").update(
-            status="READY", started_at=None
-        )
+        with uninterruptible():
+            DBTaskResult.objects.filter(pk=db_task_result.pk, status="RUNNING").update(
+                status="READY", started_at=None
+            )
         logger.warning(
             "Task interrupted by the shutdown and put back in the queue",
             extra={"task_id": str(db_task_result.pk), "task_path": db_task_result.task_path},

@@ -28,6 +28,7 @@ from scarclinic.outcomes.services import (
     adverse_event_record,
     adverse_event_report_by_patient,
 )
+from scarclinic.patients.models import Patient
 from scarclinic.treatments.models import ProcedureRecord
 from scarclinic.treatments.models.procedures import ProcedureStatus
 
@@ -170,16 +171,23 @@ def seed_demo_adverse_events(*, clinic: Clinic, users: dict[str, User], rng: ran
             ),
         )
         made += 1
-    # A patient's own report from the portal, waiting to be assessed.
-    reporter = next(
-        (p for p in procedures if p.patient.portal_user_id is not None),
-        None,
+    # A patient's own report from the portal, waiting to be assessed: the demo portal login's
+    # record (after a session when they had one).
+    portal_patient = (
+        Patient.objects.filter(clinic=clinic, portal_user__isnull=False)
+        .select_related("portal_user")
+        .order_by("mrn")
+        .first()
     )
-    if reporter is not None and reporter.patient.portal_user is not None:
+    if portal_patient is not None and portal_patient.portal_user is not None:
+        last = next(
+            (p.performed_on for p in reversed(procedures) if p.patient_id == portal_patient.pk),
+            today - timedelta(days=4),
+        )
         adverse_event_report_by_patient(
-            patient=reporter.patient,
-            by=reporter.patient.portal_user,
-            onset_on=min(reporter.performed_on + timedelta(days=2), today),
+            patient=portal_patient,
+            by=portal_patient.portal_user,
+            onset_on=min(last + timedelta(days=2), today),
             description="My skin has been itchy and red since the last session.",
         )
         made += 1

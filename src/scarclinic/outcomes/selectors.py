@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 
 from scarclinic.accounts.access import clinic_ids_with
 from scarclinic.accounts.models import User
@@ -249,7 +250,11 @@ def adverse_event_rates(*, clinic_id: int) -> Rates:
     for lot_id in sorted(set(lot_events) | set(lot_exposures)):
         exposure = lot_exposures.get(lot_id)
         supplier_lot = exposure["product__collection__supplier_lot"] if exposure else ""
-        label = f"#{lot_id}" + (f" (lot {supplier_lot})" if supplier_lot else "")
+        label = (
+            gettext("#%(id)s (lot %(lot)s)") % {"id": lot_id, "lot": supplier_lot}
+            if supplier_lot
+            else f"#{lot_id}"
+        )
         events = lot_events.get(lot_id)
         by_lot.append(
             Rate(

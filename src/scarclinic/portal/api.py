@@ -67,7 +67,7 @@ def my_appointments(request: HttpRequest) -> list[dict[str, object]]:
     response={201: SideEffectOut},
     summary="Report a side effect (portal): a draft for the clinic",
 )
-def report_side_effect(request: HttpRequest, body: SideEffectIn) -> Status:
+def report_side_effect(request: HttpRequest, body: SideEffectIn) -> Status[dict[str, object]]:
     user = _patient_user(request)
     patient = selectors.own_patient(user=user)
     if body.onset_on > timezone.localdate():

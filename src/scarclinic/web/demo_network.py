@@ -189,7 +189,9 @@ class _Loader:
         self.touched.add(model)
         return range(start, start + n)
 
-    def _fill(self, model: type[models.Model], columns: Sequence[str]) -> tuple[list[str], tuple[Any, ...]]:
+    def _fill(
+        self, model: type[models.Model], columns: Sequence[str]
+    ) -> tuple[list[str], tuple[Any, ...]]:
         given = set(columns)
         extra_columns: list[str] = []
         extra: list[Any] = []

@@ -123,3 +123,25 @@ def test_every_string_of_the_app_has_an_urdu_translation_with_the_same_placehold
         wanted = set(re.findall(r"%\(\w+\)s", msgid))
         for msgstr in strs:
             assert set(re.findall(r"%\(\w+\)s", msgstr)) == wanted, msgid
+
+
+def test_a_portal_patients_choice_becomes_their_records_language_and_is_audited(
+    cast: Cast, client: Client
+) -> None:
+    from scarclinic.audit.models import AuditEntry
+
+    client.force_login(cast.patient)
+    client.post("/language/", {"language": "ur", "next": "/portal/"})
+    cast.amina.refresh_from_db()
+    assert cast.amina.preferred_language == "ur"
+    entry = AuditEntry.objects.filter(object_type="patients.patient").latest("pk")
+    assert (entry.action, entry.patient_id, entry.actor_id) == (
+        "update",
+        cast.amina.pk,
+        cast.patient.pk,
+    )
+    # Staff switching their own language change no patient's record.
+    client.force_login(cast.nurse)
+    client.post("/language/", {"language": "en", "next": "/"})
+    cast.amina.refresh_from_db()
+    assert cast.amina.preferred_language == "ur"

@@ -196,3 +196,30 @@ def test_the_cron_command_refreshes_every_clinic(
         ("A", "ready"),
         ("B", "ready"),
     }
+
+
+def test_the_forecast_exports_as_csv_and_refuses_a_bad_number_of_sessions(cast: Cast) -> None:
+    client = _director(cast)
+    build_cohort(
+        clinic=cast.clinic_a,
+        physician=cast.physician,
+        effects={Modality.TCA_CROSS: 8.0},
+        patients_per_modality=15,
+    )
+    snapshot_compute(clinic_id=cast.clinic_a.pk)
+    page = client.get("/analytics/forecast/?sessions=2").content.decode()
+    assert "/analytics/export/forecast.csv?scale=goodman_baron_quantitative&amp;sessions=2" in page
+    rows = {
+        r["treatment"]: r
+        for r in csv.DictReader(
+            io.StringIO(client.get("/analytics/export/forecast.csv?sessions=2").content.decode())
+        )
+    }
+    tca = rows["TCA CROSS"]
+    assert tca["source"] == "clinic" and tca["sessions"] == "2" and tca["n_patients"] == "15"
+    # 2 sessions of about 8% each.
+    assert 12 < float(tca["expected_improvement_percent"]) < 20
+    assert rows["Microneedling with PRP"]["source"] == "published"
+    before = AuditEntry.objects.count()
+    assert client.get("/analytics/export/forecast.csv?sessions=99").status_code == 400
+    assert AuditEntry.objects.count() == before  # refused, nothing exported, nothing audited

@@ -3,6 +3,7 @@ director's notification."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any
 
@@ -338,3 +339,32 @@ def test_a_draft_cannot_be_reviewed_before_it_is_assessed(cast: Cast) -> None:
     assert "status" in _errors(
         lambda: services.adverse_event_review(event=draft, by=cast.director, note="x")
     )
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    severity=st.one_of(st.none(), st.integers(1, 4)),
+    category=st.sampled_from(["", "infection", "nodule"]),
+)
+def test_a_draft_is_recorded_exactly_when_graded_and_categorised(
+    cast: Cast, severity: int | None, category: str
+) -> None:
+    with transaction.atomic():
+        draft = services.adverse_event_report_by_patient(
+            patient=cast.amina, by=cast.patient, onset_on=days_ago(2), description="Sore"
+        )
+        with contextlib.suppress(ValidationError):
+            services.adverse_event_update(
+                event=draft,
+                by=cast.nurse,
+                assessment=mild(on=days_ago(2), severity=severity, category=category),
+            )
+        draft.refresh_from_db()
+        graded = severity is not None and category != ""
+        assert (draft.status == "recorded") == graded
+        assert draft.status in ("draft", "recorded")
+        if not graded:
+            assert draft.severity is None and draft.category == ""
+        transaction.set_rollback(True)

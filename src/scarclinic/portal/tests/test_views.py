@@ -295,3 +295,15 @@ def test_the_patient_sees_their_reports_but_never_the_clinics_notes_on_them(
     body = login(cast.patient).get("/portal/side-effect/").content.decode()
     assert "received, a clinician will read it" in body
     assert "likely PIH" not in body and "Staff-only action" not in body
+
+
+def test_a_consent_without_a_wording_in_the_patients_language_says_so(
+    cast: Cast, login: Login, story: PortalStory
+) -> None:
+    client = login(cast.patient)
+    path = f"/portal/consents/to-sign/{story.request.pk}/"
+    assert "not written this consent in your language" not in client.get(path).content.decode()
+    User.objects.filter(pk=cast.patient.pk).update(preferred_language="ur")
+    body = client.get(path).content.decode()
+    assert "کلینک نے یہ رضامندی ابھی آپ کی زبان میں نہیں لکھی" in body
+    assert 'lang="en"' in body  # the English wording is marked as English inside the page
