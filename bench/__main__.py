@@ -532,10 +532,11 @@ def main() -> int:
     print()
     print(text)
     stamp = datetime.now(tz=UTC).strftime("%Y%m%dT%H%M%SZ")
-    for path in (OUT / f"bench-{mode}-{args.db}-{stamp}.json", OUT / f"latest-{mode}.json"):
+    latest = f"latest-{mode}" + ("" if args.db == "postgres" else f"-{args.db}")
+    for path in (OUT / f"bench-{mode}-{args.db}-{stamp}.json", OUT / f"{latest}.json"):
         path.write_text(json.dumps(result, indent=1, default=str))
-    (OUT / f"latest-{mode}.md").write_text(text)
-    print(f"JSON: {OUT / f'latest-{mode}.json'}")
+    (OUT / f"{latest}.md").write_text(text)
+    print(f"JSON: {OUT / f'{latest}.json'}")
     return 0
 
 

@@ -84,7 +84,7 @@ def _audit_seq_index(sql: str) -> int | None:
 def _run(statements: list[tuple[str, Any, bool]]) -> None:
     with connection.cursor() as cursor:
         for sql, params, many in statements:
-            if sql.strip().upper() == "BEGIN":
+            if sql.lstrip().upper().startswith("BEGIN"):
                 continue  # SQLite's atomic() sends BEGIN as a statement; the replay has its own
             index = _audit_seq_index(sql) if not many else None
             if index is not None:

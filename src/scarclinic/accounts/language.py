@@ -13,7 +13,6 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
-from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
@@ -22,18 +21,6 @@ from scarclinic.audit.models import AuditAction
 from scarclinic.audit.services import audit_record
 
 LANGUAGE_CODES = frozenset(code for code, _ in settings.LANGUAGES)
-
-# The role names of accounts/roles.py, for the catalogue: templates show a role with
-# {% translate membership.get_role_display %}.
-ROLE_LABELS = (
-    gettext_noop("Physician"),
-    gettext_noop("Nurse"),
-    gettext_noop("Cell-lab technician"),
-    gettext_noop("Front desk"),
-    gettext_noop("Medical director"),
-    gettext_noop("Administrator"),
-    gettext_noop("Patient (portal)"),
-)
 
 
 class UserLanguageMiddleware:

@@ -11,16 +11,17 @@ from __future__ import annotations
 from enum import StrEnum
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    PHYSICIAN = "physician", "Physician"
-    NURSE = "nurse", "Nurse"
-    LAB = "lab", "Cell-lab technician"
-    FRONTDESK = "frontdesk", "Front desk"
-    DIRECTOR = "director", "Medical director"
-    ADMIN = "admin", "Administrator"
-    PATIENT = "patient", "Patient (portal)"
+    PHYSICIAN = "physician", _("Physician")
+    NURSE = "nurse", _("Nurse")
+    LAB = "lab", _("Cell-lab technician")
+    FRONTDESK = "frontdesk", _("Front desk")
+    DIRECTOR = "director", _("Medical director")
+    ADMIN = "admin", _("Administrator")
+    PATIENT = "patient", _("Patient (portal)")
 
 
 class Perm(StrEnum):

@@ -1,6 +1,6 @@
 """Background task of the analytics app: recompute one clinic's snapshot (Django's tasks API,
 django-tasks backport; immediate in development and tests, the database worker in
-production with TASKS_BACKEND=database and ``manage.py db_worker``)."""
+production with TASKS_BACKEND=database and ``manage.py run_worker``)."""
 
 from __future__ import annotations
 

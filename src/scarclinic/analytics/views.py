@@ -96,6 +96,7 @@ def _charts(snapshot: AnalyticsSnapshot, scale: str, figures: dict[str, Any]) ->
             },
             bars=_bars(sessions),
             x_label=_("Sessions"),
+            # xgettext:no-python-format
             y_label=_("% improvement"),
             chart_id="chart-sessions",
         ),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import importlib
 import json
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -79,7 +80,8 @@ def _clean(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, FHIRAbstractModel):
-        return _CONST_JSON[id(value)]
+        known = _CONST_JSON.get(id(value))
+        return known if known is not None else json.loads(value.model_dump_json())
     return value
 
 
@@ -134,6 +136,44 @@ def _cc(version: str, system: str, code: str, display: str = "", text: str = "")
     data = _concept(system, code, display, text)
     model = resource_class(version, "CodeableConcept")(**data)
     _CONST_JSON[id(model)] = data
+    return model
+
+
+@cache
+def _morphology_component(version: str, morphology: str, label: str) -> Any:
+    """The component of a region finding that names the scars' morphology."""
+    data = {
+        "code": _cc(version, codes.SCALES, "morphology", "Scar morphology"),
+        "valueCodeableConcept": _cc(version, codes.MORPHOLOGY, morphology, label),
+    }
+    observation = resource_class(version, "Observation")
+    component = importlib.import_module(observation.__module__).ObservationComponent
+    model = component(**data)
+    _CONST_JSON[id(model)] = {
+        "code": _CONST_JSON[id(data["code"])],
+        "valueCodeableConcept": _CONST_JSON[id(data["valueCodeableConcept"])],
+    }
+    return model
+
+
+_REFERENCES: dict[tuple[str, str], Any] = {}
+_MAX_REFERENCES = 4096  # bounded: memory must not grow with the clinic
+_REFERENCES_LOCK = threading.Lock()
+
+
+def _reference(version: str, target: str) -> Any:
+    """A validated Reference to ``target``, reused while it is among the recent ones."""
+    model = _REFERENCES.get((version, target))
+    if model is None:
+        data = {"reference": target}
+        model = resource_class(version, "Reference")(**data)
+        with _REFERENCES_LOCK:  # web threads and the worker share the module
+            if len(_REFERENCES) >= _MAX_REFERENCES:
+                for old in _REFERENCES.values():
+                    _CONST_JSON.pop(id(old), None)
+                _REFERENCES.clear()
+            _REFERENCES[(version, target)] = model
+            _CONST_JSON[id(model)] = data
     return model
 
 
@@ -267,9 +307,9 @@ def _observation(
         status=status,
         category=[_cc(version, codes.OBSERVATION_CATEGORY, category)],
         code=code,
-        subject=patient_ref(patient_id),
+        subject=_reference(version, f"Patient/{rid('patient', patient_id)}"),
         effectiveDateTime=effective.isoformat(),
-        performer=[performer] if performer else None,
+        performer=[_reference(version, performer["reference"])] if performer else None,
         **value,
     )
 
@@ -358,12 +398,7 @@ def finding_observation(
         performer=practitioner_ref(assessed_by_id),
         bodySite=_cc(version, codes.REGION, f.region, region),
         valueInteger=f.count,
-        component=[
-            {
-                "code": _cc(version, codes.SCALES, "morphology", "Scar morphology"),
-                "valueCodeableConcept": _cc(version, codes.MORPHOLOGY, f.morphology, morphology),
-            }
-        ],
+        component=[_morphology_component(version, f.morphology, morphology)],
     )
 
 

@@ -1,6 +1,6 @@
 """Background work of the interop app (Django's tasks API, django-tasks backport): the
 immediate backend runs it at once in development and tests, the database worker in
-production (TASKS_BACKEND=database, ``manage.py db_worker``)."""
+production (TASKS_BACKEND=database, ``manage.py run_worker``)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Background tasks of the treatments app (Django's tasks API, django-tasks backport): run at
 once by the immediate backend in development and tests, by the database worker in production
-(TASKS_BACKEND=database, ``manage.py db_worker``). ``manage.py send_reminders`` from cron
+(TASKS_BACKEND=database, ``manage.py run_worker``). ``manage.py send_reminders`` from cron
 queues the reminders that are due, retries included."""
 
 from __future__ import annotations

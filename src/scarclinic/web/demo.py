@@ -45,6 +45,7 @@ from scarclinic.patients.models import (
     TemplateStatus,
 )
 from scarclinic.patients.search import normalise_name, phone_digits
+from scarclinic.portal.demo import seed_demo_portal
 from scarclinic.treatments.demo import seed_demo_consultation
 from scarclinic.treatments.demo_plans import seed_demo_history, seed_demo_plans
 from scarclinic.web.demo_consent_texts import COMMON_TAIL, CONSENT_TEXTS
@@ -600,6 +601,8 @@ def seed_demo(*, patients: int, seed: int) -> SeedReport:
         User.objects.filter(pk=users["patient"].pk).update(
             first_name=portal_patient.given_name, last_name=portal_patient.family_name
         )
+    if portal_patient is not None:
+        seed_demo_portal(patient=portal_patient, by=users["nurse"])
     seed_demo_adverse_events(clinic=clinics["ISB"], users=users, rng=random.Random(seed + 5))
     audit_record(
         action=AuditAction.SEED, object_type="demo", detail=report.__dict__ | {"seed": seed}

@@ -4,6 +4,5 @@ from scarclinic.web import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
     path("portal/", include("scarclinic.portal.urls")),
 ]

@@ -218,3 +218,20 @@ def test_the_clinic_s_patients_round_trip_from_bulk_export_back_to_themselves(
     assert response.status_code == 200
     assert all("unchanged" in i["diagnostics"] for i in response.json()["issue"])
     assert list(Patient.objects.order_by("pk").values()) == before
+
+
+def test_the_fast_writer_stays_right_when_the_reference_cache_is_emptied(
+    world: InteropWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scarclinic.interop import export, resources
+    from scarclinic.interop.resources import streaming
+
+    monkeypatch.setattr(resources, "_MAX_REFERENCES", 2)
+    monkeypatch.setattr(resources, "_REFERENCES", {})
+    amina = world.cast.amina
+    slow = export.patient_resources(amina, version="4.0", base_url="http://x").resources
+    with streaming():
+        fast = export.patient_resources(amina, version="4.0", base_url="http://x").resources
+    assert len(resources._REFERENCES) <= 2
+    for model, streamed in zip(slow, fast, strict=True):
+        assert json.loads(streamed.model_dump_json()) == json.loads(model.model_dump_json())

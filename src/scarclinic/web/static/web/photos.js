@@ -9,7 +9,8 @@ function setupFromFiles(slot) {
   const button = document.createElement("button");
   button.type = "button";
   button.className = "link small";
-  button.textContent = "Choose a saved picture instead of the camera";
+  // The words come translated from the page (data-label); English if the page has none.
+  button.textContent = slot.dataset.label || "Choose a saved picture instead of the camera";
   button.addEventListener("click", () => {
     input.removeAttribute("capture");
     button.remove();
@@ -36,8 +37,8 @@ function setupOverlay(section) {
   for (const img of [base, top]) img.removeAttribute("data-fluid");
   top.width = base.width;
   top.height = base.height;
-  base.alt = `Overlay, before: ${pair[0].alt}`;
-  top.alt = `Overlay, after: ${pair[1].alt}`;
+  base.alt = `${stage.dataset.labelBefore || "Overlay, before"}: ${pair[0].alt}`;
+  top.alt = `${stage.dataset.labelAfter || "Overlay, after"}: ${pair[1].alt}`;
   const divider = document.createElement("div");
   divider.setAttribute("aria-hidden", "true");
   Object.assign(stage.style, { position: "relative", display: "inline-block", maxWidth: "100%", lineHeight: "0" });
