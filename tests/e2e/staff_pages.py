@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from scarclinic.accounts.models import Clinic
 from scarclinic.assessments.models import PhotoSet, ScarAssessment
 from scarclinic.biologics.models import Collection, ProductUnit
+from scarclinic.interop.models import BulkExportJob
+from scarclinic.outcomes.models import AdverseEvent, AdverseEventStatus
 from scarclinic.patients.models import MedicalHistoryVersion, SignedConsent
 from scarclinic.treatments.models import SharedDecision
 from scarclinic.treatments.models.plans import TreatmentPlan, TreatmentSession
@@ -42,6 +44,16 @@ def staff_pages() -> list[StaffPage]:
     decision = SharedDecision.objects.filter(patient__clinic=isb).order_by("pk").first()
     unit = ProductUnit.objects.filter(clinic=isb).order_by("pk").first()
     collection = Collection.objects.filter(clinic=isb).order_by("pk").first()
+    event = AdverseEvent.objects.filter(clinic=isb).order_by("pk").first()
+    export = BulkExportJob.objects.filter(clinic=isb).order_by("pk").first()
+    # A serious event waiting for the medical director: the detail page with the review form.
+    to_review = (
+        AdverseEvent.objects.filter(
+            clinic=isb, serious=True, reviewed_at__isnull=True, status=AdverseEventStatus.RECORDED
+        )
+        .order_by("pk")
+        .first()
+    )
     p = patient.pk
     pages = [
         StaffPage("physician", "home-physician", "/"),
@@ -64,12 +76,19 @@ def staff_pages() -> list[StaffPage]:
         StaffPage("physician", "calendar-feed", "/treatments/calendar/feed/"),
         StaffPage("physician", "bedside", "/biologics/bedside/"),
         StaffPage("physician", "two-factor", "/2fa/"),
+        StaffPage("physician", "adverse-events", "/outcomes/adverse-events/"),
+        StaffPage("physician", "adverse-event-new", f"/outcomes/patient/{p}/adverse-events/new/"),
+        StaffPage("physician", "progress", f"/outcomes/patient/{p}/progress/"),
+        StaffPage("physician", "analytics", "/analytics/"),
+        StaffPage("physician", "analytics-comparison", "/analytics/comparison/"),
+        StaffPage("physician", "forecast", f"/analytics/forecast/?patient={p}&sessions=3"),
         StaffPage("nurse", "home-nurse", "/"),
         StaffPage("nurse", "history-form", f"/patients/{p}/history/"),
         StaffPage("frontdesk", "home-frontdesk", "/"),
         StaffPage("frontdesk", "register", "/patients/register/"),
         StaffPage("frontdesk", "plan-book", f"/treatments/plans/{plan.pk}/book/"),
         StaffPage("frontdesk", "calendar-day", "/treatments/calendar/"),
+        StaffPage("frontdesk", "import-patients", "/interop/import/"),
         StaffPage("lab", "home-lab", "/"),
         StaffPage("lab", "inventory", "/biologics/"),
         StaffPage("lab", "lab-queue", "/biologics/queue/"),
@@ -85,6 +104,8 @@ def staff_pages() -> list[StaffPage]:
         StaffPage("director", "postcare-texts", "/treatments/postcare/"),
         StaffPage("director", "resources", "/treatments/resources/"),
         StaffPage("director", "lab-settings", "/biologics/settings/"),
+        StaffPage("director", "adverse-event-rates", "/outcomes/adverse-events/rates/"),
+        StaffPage("director", "fhir-exports", "/interop/exports/"),
         StaffPage("admin", "home-admin", "/"),
         StaffPage("admin", "admin-index", "/admin/"),
     ]
@@ -104,4 +125,16 @@ def staff_pages() -> list[StaffPage]:
         pages.append(StaffPage("lab", "unit", f"/biologics/units/{unit.pk}/"))
     if collection is not None:
         pages.append(StaffPage("lab", "collection", f"/biologics/collections/{collection.pk}/"))
+    if event is not None:
+        pages.append(
+            StaffPage("physician", "adverse-event", f"/outcomes/adverse-events/{event.pk}/")
+        )
+    if export is not None:
+        pages.append(StaffPage("director", "fhir-export", f"/interop/exports/{export.pk}/"))
+    if to_review is not None:
+        pages.append(
+            StaffPage(
+                "director", "adverse-event-review", f"/outcomes/adverse-events/{to_review.pk}/"
+            )
+        )
     return pages

@@ -18,7 +18,10 @@ from django.apps import apps as django_apps
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
+from scarclinic.accounts.models import Clinic, User
+from scarclinic.analytics.services import snapshot_compute
 from scarclinic.assessments.models import Instrument
+from scarclinic.interop.services import bulk_export_start
 from scarclinic.patients.models import Patient
 from scarclinic.web.demo import DEMO_PASSWORD, seed_demo
 from tests.e2e.staff_pages import StaffPage, staff_pages
@@ -38,6 +41,13 @@ def demo(live_server: LiveServer) -> list[StaffPage]:
     if not Instrument.objects.filter(clinic__isnull=True).exists():
         builtin.create(django_apps, None)
     seed_demo(patients=6, seed=1)
+    # The analytics pages with their figures, not only "not computed yet".
+    isb = Clinic.objects.get(code="ISB")
+    snapshot_compute(clinic_id=isb.pk)
+    # A finished FHIR bulk export, for the exports list and the export's own page.
+    bulk_export_start(
+        clinic=isb, by=User.objects.get(username="director"), base_url=live_server.url
+    )
     return staff_pages()
 
 

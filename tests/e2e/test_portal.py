@@ -29,6 +29,8 @@ from tests.cast import PASSWORD, Cast
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.factories import ConsentTemplateFactory, ConsentTemplateVersionFactory
 
+pytestmark = pytest.mark.e2e
+
 PHONE = {"width": 390, "height": 844}
 BLOCKING = {"serious", "critical"}
 PASSPHRASE = "a long passphrase for the portal"

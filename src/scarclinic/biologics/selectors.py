@@ -16,7 +16,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import (
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -47,11 +57,17 @@ from scarclinic.biologics.models import (
     StorageLocation,
 )
 from scarclinic.clinical.qc import (
+    EU_PER_KG,
+    EU_PER_ML,
+    NEGATIVE_WORDS,
+    NO_GROWTH_WORDS,
+    Acceptance,
     DoseContext,
     ProductType,
     QcEvaluation,
     QcResult,
     QcSpec,
+    QcTest,
     Verdict,
     default_spec,
     evaluate,
@@ -531,22 +547,96 @@ STAGE_LABELS = {
 }
 
 
+def _word_variants(words: Sequence[str]) -> list[str]:
+    """Spellings of the words that :func:`scarclinic.clinical.qc.evaluate` surely reads as
+    them (exact case variants only; anything else is left to the evaluation)."""
+    variants = set()
+    for word in words:
+        for v in (word, word.lower(), word.upper(), word.capitalize(), word.title()):
+            if " ".join(v.strip().lower().replace("-", " ").split()) == word:
+                variants.add(v)
+    return sorted(variants)
+
+
+def _surely_passing(test: QcTest) -> Q:
+    """Results of ``test`` that pass whatever the dose: a condition that implies the Python
+    evaluation's pass (it may miss some passing results, never admit a failing one)."""
+    if test.acceptance is Acceptance.NEGATIVE:
+        return Q(text__in=_word_variants(sorted(NEGATIVE_WORDS)))
+    if test.acceptance is Acceptance.NO_GROWTH:
+        return Q(text__in=_word_variants(sorted(NO_GROWTH_WORDS)))
+    if test.acceptance is Acceptance.EQUALS:
+        expected = " ".join(test.expected.strip().lower().replace("-", " ").split())
+        return Q(text__in=_word_variants([expected]))
+    condition = Q(value__isnull=False, unit=test.unit)
+    if test.minimum is not None and test.acceptance is not Acceptance.MAX:
+        condition &= Q(value__gte=test.minimum)
+    if test.maximum is not None and test.acceptance is not Acceptance.MIN:
+        condition &= Q(value__lte=test.maximum)
+    if test.unit == EU_PER_KG and test.acceptance is Acceptance.MAX:
+        # EU/mL x volume / weight <= maximum, multiplied out (exact in SQL numerics).
+        condition |= Q(
+            value__isnull=False,
+            value__gte=0,
+            unit=EU_PER_ML,
+            product__volume_ml__isnull=False,
+            product__volume_ml__gte=0,
+            product__dose_body_weight_kg__isnull=False,
+            product__dose_body_weight_kg__gt=0,
+            dose_eu__lte=F(f"limit_eu_{test.code}"),
+        )
+    return condition
+
+
 def lab_queue(*, clinic_id: int) -> list[QueueItem]:
     """Units awaiting QC or release at a clinic, and units whose QC failed after release, most
     urgent (earliest expiry) first. Three queries whatever the number of units; no patient
     data, so the lab's home page can show it without an audit entry."""
     specs = qc_specs_in_force(clinic_id=clinic_id)
+    # Units past quarantine are only listed when a required test fails; the database keeps
+    # those that have a required result it cannot see passing (a superset, checked exactly
+    # below), so the rows read do not grow with the lab's history of released units.
+    suspect = Q(status=ProductStatus.QUARANTINE)
+    for product_type, in_force in specs.items():
+        required = [t for t in in_force.spec.tests if t.required]
+        if not required:
+            continue
+        passing = Q(test_code=required[0].code) & _surely_passing(required[0])
+        for test in required[1:]:
+            passing |= Q(test_code=test.code) & _surely_passing(test)
+        candidates = QcTestResult.objects.filter(
+            product=OuterRef("pk"), test_code__in=[t.code for t in required]
+        )
+        for test in required:
+            if test.unit == EU_PER_KG and test.acceptance is Acceptance.MAX:
+                candidates = candidates.annotate(
+                    dose_eu=ExpressionWrapper(
+                        F("value") * F("product__volume_ml"), output_field=DecimalField()
+                    ),
+                    **{
+                        f"limit_eu_{test.code}": ExpressionWrapper(
+                            Value(test.maximum) * F("product__dose_body_weight_kg"),
+                            output_field=DecimalField(),
+                        )
+                    },
+                )
+        not_passing = candidates.exclude(passing)
+        # The cheap conditions first: PostgreSQL tests them in this order, so the subquery
+        # runs only for this type's units past quarantine.
+        suspect |= Q(
+            product_type=product_type.value,
+            status__in=[ProductStatus.RELEASED, ProductStatus.ISSUED, "administered"],
+        ) & Q(Exists(not_passing))
     units = list(
         ProductUnit.objects.filter(clinic_id=clinic_id)
-        .filter(
-            Q(status=ProductStatus.QUARANTINE)
-            | Q(status__in=[ProductStatus.RELEASED, ProductStatus.ISSUED, "administered"])
-        )
+        .filter(suspect)
         .select_related("collection", "collection__donor")
         .order_by("expires_at", "id")
     )
     results: dict[int, list[QcTestResult]] = defaultdict(list)
-    for row in QcTestResult.objects.filter(product__in=[u.pk for u in units]).order_by(
+    # Asked even when no unit is listed ([0] matches none): the page's query count stays
+    # the same whatever the queue holds.
+    for row in QcTestResult.objects.filter(product__in=[u.pk for u in units] or [0]).order_by(
         "recorded_at", "id"
     ):
         results[row.product_id].append(row)

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -297,12 +297,15 @@ def progress(request: ClinicRequest, patient_id: int) -> HttpResponse:
 @requires(Perm.OUTCOMES_VIEW)
 def progress_pdf(request: ClinicRequest, patient_id: int) -> HttpResponse:
     patient = patient_for_user(user=request.user, patient_id=patient_id, perm=Perm.OUTCOMES_VIEW)
-    result = progress_for(
-        patient=patient, user=request.user, role=request.membership.role, charts=False
-    )
-    content = pdf.progress_pdf(
-        result, prepared_by=request.user.get_full_name() or request.user.get_username()
-    )
+    # English until the report is typeset with the Naskh font and text shaping (as the
+    # post-care handout is): its DejaVu font cannot join Urdu letters.
+    with translation.override("en"):
+        result = progress_for(
+            patient=patient, user=request.user, role=request.membership.role, charts=False
+        )
+        content = pdf.progress_pdf(
+            result, prepared_by=request.user.get_full_name() or request.user.get_username()
+        )
     audit_record(
         action=AuditAction.EXPORT,
         object_type="outcomes.progress_report",

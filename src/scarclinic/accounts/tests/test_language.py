@@ -15,7 +15,19 @@ from tests.cast import Cast
 
 pytestmark = pytest.mark.django_db
 
-APPS = ["accounts", "patients", "assessments", "treatments", "biologics", "audit", "web"]
+APPS = [
+    "accounts",
+    "patients",
+    "assessments",
+    "treatments",
+    "biologics",
+    "audit",
+    "web",
+    "portal",
+    "outcomes",
+    "analytics",
+    "interop",
+]
 PACKAGE = Path(__file__).resolve().parents[2]
 
 
