@@ -324,48 +324,23 @@ def assessment_observations(a: Any, version: str = R4) -> list[Resource]:
         "status": status,
         "performer": practitioner_ref(a.assessed_by_id),
     }
-    out = []
-    if a.qualitative_grade is not None:
-        out.append(
-            _observation(
-                version,
-                oid=rid("observation-grade", a.pk),
-                code=_cc(
-                    version,
-                    codes.SCALES,
-                    "goodman-baron-qualitative",
-                    codes.SCALE_CODES["goodman-baron-qualitative"],
-                ),
-                valueInteger=a.qualitative_grade,
-                **common,
-            )
+    # (id prefix, scale code, value): one Observation per score the assessment has.
+    scores = (
+        ("observation-grade", "goodman-baron-qualitative", a.qualitative_grade),
+        ("observation-gb", "goodman-baron-quantitative", a.goodman_baron_score),
+        ("observation-ecca", "ecca", a.ecca_score),
+    )
+    return [
+        _observation(
+            version,
+            oid=rid(prefix, a.pk),
+            code=_cc(version, codes.SCALES, scale, codes.SCALE_CODES[scale]),
+            valueInteger=value,
+            **common,
         )
-    if a.goodman_baron_score is not None:
-        out.append(
-            _observation(
-                version,
-                oid=rid("observation-gb", a.pk),
-                code=_cc(
-                    version,
-                    codes.SCALES,
-                    "goodman-baron-quantitative",
-                    codes.SCALE_CODES["goodman-baron-quantitative"],
-                ),
-                valueInteger=a.goodman_baron_score,
-                **common,
-            )
-        )
-    if a.ecca_score is not None:
-        out.append(
-            _observation(
-                version,
-                oid=rid("observation-ecca", a.pk),
-                code=_cc(version, codes.SCALES, "ecca", codes.SCALE_CODES["ecca"]),
-                valueInteger=a.ecca_score,
-                **common,
-            )
-        )
-    return out
+        for prefix, scale, value in scores
+        if value is not None
+    ]
 
 
 def finding_observation(
