@@ -14,7 +14,7 @@ from scarclinic.accounts.roles import Perm
 
 class ClinicAdmin(RoleAdmin):
     clinic_path = "pk"
-    list_display = ["name", "code", "city"]
+    list_display = ["name", "code", "city", "time_zone"]
     search_fields = ["name", "code"]
 
 

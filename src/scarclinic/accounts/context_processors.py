@@ -1,7 +1,7 @@
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
 
 from scarclinic.accounts.access import memberships_of
 from scarclinic.accounts.roles import ROLE_PERMISSIONS
@@ -15,5 +15,6 @@ def clinic(request: HttpRequest) -> dict[str, Any]:
         "active_clinic": getattr(request, "clinic", None),
         "my_memberships": memberships_of(request.user) if hasattr(request, "user") else [],
         "perms_here": {p.value for p in perms},
-        "TIME_ZONE": settings.TIME_ZONE,
+        # The active clinic's zone (accounts.middleware activates it for the request).
+        "TIME_ZONE": timezone.get_current_timezone_name(),
     }

@@ -3,11 +3,23 @@ the clinics they are a member of, with one role in each."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy
 
 from scarclinic.accounts.roles import Role
+
+
+def validate_time_zone(value: str) -> None:
+    if value and value not in available_timezones():
+        raise ValidationError(
+            gettext_lazy("%(value)s is not a known time zone (IANA name, e.g. Asia/Karachi)."),
+            params={"value": value},
+        )
 
 
 class Clinic(models.Model):
@@ -18,6 +30,15 @@ class Clinic(models.Model):
         max_length=20, unique=True, help_text=gettext_lazy("Short code, e.g. ISB")
     )
     city = models.CharField(max_length=100, blank=True)
+    # IANA name, e.g. "Asia/Karachi"; blank: the deployment's TIME_ZONE. Pages, emails,
+    # PDFs and calendars of this clinic show its local time (issue 11).
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        validators=[validate_time_zone],
+        help_text=gettext_lazy("IANA time zone, e.g. Asia/Karachi; blank for the default"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -25,6 +46,14 @@ class Clinic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone_name(self) -> str:
+        return self.time_zone or settings.TIME_ZONE
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.zone_name)
 
 
 class User(AbstractUser):

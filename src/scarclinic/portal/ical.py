@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
@@ -24,8 +22,8 @@ def appointments_calendar(*, patient: Patient, appointments: Iterable[Appointmen
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", _("Appointments at %(clinic)s") % {"clinic": clinic.name})
-    cal.add("x-wr-timezone", settings.TIME_ZONE)
-    tz = timezone.get_current_timezone()
+    cal.add("x-wr-timezone", clinic.zone_name)
+    tz = clinic.zone
     for a in appointments:
         event = Event()
         event.add("uid", f"appointment-{a.pk}@scarclinic")

@@ -1,6 +1,7 @@
 """iCalendar files (RFC 5545, with the ``icalendar`` library): a clinician's private feed and
-a patient's plan. Times are written in the clinic's time zone (settings.TIME_ZONE) with its
-VTIMEZONE, so a calendar in any zone shows the right hour.
+a patient's plan. Times are written in the clinic's time zone (``Clinic.zone``) with its
+VTIMEZONE, so a calendar in any zone shows the right hour; the patient's file is in the
+patient's language.
 
 The clinician's feed is read by calendar apps outside the clinic: it names a patient by
 initials and MRN only, never by name, and carries no clinical detail beyond the treatment."""
@@ -9,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.utils import timezone
+from django.utils import translation
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
+from scarclinic.accounts.models import Clinic
 from scarclinic.patients.models import Patient
 from scarclinic.treatments.models import Appointment, TreatmentPlan
 
@@ -26,18 +29,17 @@ def initials(patient: Patient) -> str:
     return "".join(f"{p[0].upper()}." for p in parts)
 
 
-def _calendar(name: str) -> Calendar:
+def _calendar(name: str, clinic: Clinic) -> Calendar:
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", name)
-    cal.add("x-wr-timezone", settings.TIME_ZONE)
+    cal.add("x-wr-timezone", clinic.zone_name)
     return cal
 
 
-def _event(a: Appointment, *, summary: str, location: str, description: str) -> Event:
-    tz = timezone.get_current_timezone()
+def _event(a: Appointment, *, summary: str, location: str, description: str, tz: ZoneInfo) -> Event:
     event = Event()
     event.add("uid", f"appointment-{a.pk}@scarclinic")
     event.add("dtstamp", datetime.now(tz=UTC))
@@ -57,8 +59,8 @@ def _finish(cal: Calendar) -> bytes:
     return bytes(cal.to_ical())
 
 
-def clinician_feed(*, name: str, appointments: Iterable[Appointment]) -> bytes:
-    cal = _calendar(name)
+def clinician_feed(*, name: str, clinic: Clinic, appointments: Iterable[Appointment]) -> bytes:
+    cal = _calendar(name, clinic)
     for a in appointments:
         place = a.room.name + (f", {a.device.name}" if a.device else "")
         cal.add_component(
@@ -67,6 +69,7 @@ def clinician_feed(*, name: str, appointments: Iterable[Appointment]) -> bytes:
                 summary=f"{a.modality_label} · {initials(a.patient)} {a.patient.mrn}",
                 location=f"{place} · {a.clinic.name}",
                 description="",
+                tz=clinic.zone,
             )
         )
     return _finish(cal)
@@ -75,18 +78,22 @@ def clinician_feed(*, name: str, appointments: Iterable[Appointment]) -> bytes:
 def plan_calendar(*, plan: TreatmentPlan, appointments: Iterable[Appointment]) -> bytes:
     """The patient's appointments of one plan, to add to their own calendar."""
     clinic = plan.patient.clinic
-    cal = _calendar(f"Treatment at {clinic.name}")
     rows = list(appointments)
-    for n, a in enumerate(rows, start=1):
-        cal.add_component(
-            _event(
-                a,
-                summary=f"{a.modality_label} at {clinic.name}",
-                location=", ".join(p for p in (clinic.name, clinic.city) if p),
-                description=(
-                    f"Appointment {n} of {len(rows)} booked in your treatment plan. "
-                    "If you cannot come, please call the clinic."
-                ),
+    with translation.override(plan.patient.preferred_language):
+        cal = _calendar(_("Treatment at %(clinic)s") % {"clinic": clinic.name}, clinic)
+        for n, a in enumerate(rows, start=1):
+            cal.add_component(
+                _event(
+                    a,
+                    summary=_("%(treatment)s at %(clinic)s")
+                    % {"treatment": a.modality_label, "clinic": clinic.name},
+                    location=", ".join(p for p in (clinic.name, clinic.city) if p),
+                    description=_(
+                        "Appointment %(n)s of %(total)s booked in your treatment plan. "
+                        "If you cannot come, please call the clinic."
+                    )
+                    % {"n": n, "total": len(rows)},
+                    tz=clinic.zone,
+                )
             )
-        )
     return _finish(cal)

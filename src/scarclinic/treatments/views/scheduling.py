@@ -340,7 +340,9 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404("No such feed.")
     appointments = selectors.feed_appointments(found)
     name = found.user.get_full_name() or found.user.get_username()
-    content = ical.clinician_feed(name=f"{found.clinic.name}: {name}", appointments=appointments)
+    content = ical.clinician_feed(
+        name=f"{found.clinic.name}: {name}", clinic=found.clinic, appointments=appointments
+    )
     type(found).objects.filter(pk=found.pk).update(last_used_at=timezone.now())
     from scarclinic.audit.models import AuditAction
     from scarclinic.audit.services import audit_record
