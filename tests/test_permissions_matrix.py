@@ -17,18 +17,16 @@ database, and exactly the roles named in ``CHANGES_DATABASE`` may change it. No 
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from scarclinic.accounts.models import Clinic, Membership, User
@@ -113,18 +111,8 @@ from scarclinic.treatments.tests.permission_rows import (
 from scarclinic.web.demo import signature_png
 from tests.cast import Cast
 from tests.factories import ConsentTemplateVersionFactory
+from tests.permissions import ROLES, World, row_route, send
 
-ROLES = (
-    "physician",
-    "nurse",
-    "lab",
-    "frontdesk",
-    "director",
-    "admin",
-    "patient",
-    "outsider",
-    "anonymous",
-)
 DRAWN = signature_png(random.Random(1))
 
 # Placeholders: {amina} {bilal} {zara} patients; {amina_history} {zara_history} version 1 of
@@ -400,15 +388,6 @@ EXPECTED: dict[str, dict[str, int]] = {
 }
 
 
-@dataclass
-class World:
-    """The cast, plus the objects the matrix names: a signed consent and history on each
-    side of the clinic boundary, a draft wording at A."""
-
-    cast: Cast
-    ids: dict[str, int]
-
-
 def _assessments(patient: Patient, physician: User) -> tuple[ScarAssessment, ScarAssessment]:
     """A graded draft (ready to sign) and a signed assessment of the patient."""
     draft, signed = (
@@ -427,6 +406,8 @@ def _assessments(patient: Patient, physician: User) -> tuple[ScarAssessment, Sca
 
 @pytest.fixture
 def world(cast: Cast, settings: Any, tmp_path: Any) -> World:
+    """The cast, plus the objects the matrix names: a signed consent and history on each
+    side of the clinic boundary, a draft wording at A."""
     settings.MEDIA_ROOT = tmp_path / "media"
     zara_prp = ConsentTemplateVersion.objects.get(template__clinic=cast.clinic_b)
     amina_consent = services.consent_sign(
@@ -711,20 +692,8 @@ def _snapshot() -> dict[str, list[Any]]:
 
 
 def _send(client: Client, route: str, world: World) -> Any:
-    method, template = route.split(" ", 1)
-    path = template.format(**world.ids)
     body = BODIES[route](world) if route in BODIES else None
-    if path.startswith(("/api/", "/fhir")) and route not in MULTIPART_API_ROUTES:
-        return client.generic(
-            method,
-            path,
-            data=b"" if body is None else json.dumps(body),
-            content_type="application/json",
-        )
-    if method == "GET":
-        return client.get(path)
-    assert method == "POST", route
-    return client.post(path, body or {})  # form-encoded, or multipart when it holds a file
+    return send(client, route, world.ids, body, multipart=route in MULTIPART_API_ROUTES)
 
 
 def _refusal_leaks(response: Any) -> list[str]:
@@ -787,19 +756,8 @@ def _url_routes(patterns: list[URLPattern | URLResolver], prefix: str = "") -> s
     return routes
 
 
-class _AnyId(dict[str, int]):
-    def __missing__(self, key: str) -> int:
-        return 1
-
-
-def _matrix_route(key: str) -> tuple[str, str]:
-    method, template = key.split(" ", 1)
-    path = template.format_map(_AnyId()).split("?")[0]
-    return method, resolve(path).route
-
-
 def test_every_url_pattern_and_api_operation_is_in_the_matrix() -> None:
-    covered = {_matrix_route(key) for key in MATRIX}
+    covered = {row_route(key) for key in MATRIX}
     url_routes = _url_routes(get_resolver().url_patterns)
     assert url_routes - {route for _, route in covered} == set()
 

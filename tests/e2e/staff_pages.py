@@ -14,7 +14,7 @@ from scarclinic.biologics.models import Collection, ProductUnit
 from scarclinic.interop.models import BulkExportJob
 from scarclinic.outcomes.models import AdverseEvent, AdverseEventStatus
 from scarclinic.patients.models import MedicalHistoryVersion, SignedConsent
-from scarclinic.treatments.models import SharedDecision
+from scarclinic.treatments.models import ReminderRun, SharedDecision
 from scarclinic.treatments.models.plans import TreatmentPlan, TreatmentSession
 
 
@@ -46,6 +46,7 @@ def staff_pages() -> list[StaffPage]:
     collection = Collection.objects.filter(clinic=isb).order_by("pk").first()
     event = AdverseEvent.objects.filter(clinic=isb).order_by("pk").first()
     export = BulkExportJob.objects.filter(clinic=isb).order_by("pk").first()
+    reminder_run = ReminderRun.objects.filter(clinic=isb).order_by("pk").first()
     # A serious event waiting for the medical director: the detail page with the review form.
     to_review = (
         AdverseEvent.objects.filter(
@@ -89,6 +90,7 @@ def staff_pages() -> list[StaffPage]:
         StaffPage("frontdesk", "plan-book", f"/treatments/plans/{plan.pk}/book/"),
         StaffPage("frontdesk", "calendar-day", "/treatments/calendar/"),
         StaffPage("frontdesk", "import-patients", "/interop/import/"),
+        StaffPage("frontdesk", "reminders", "/treatments/reminders/"),
         StaffPage("lab", "home-lab", "/"),
         StaffPage("lab", "inventory", "/biologics/"),
         StaffPage("lab", "lab-queue", "/biologics/queue/"),
@@ -131,6 +133,10 @@ def staff_pages() -> list[StaffPage]:
         )
     if export is not None:
         pages.append(StaffPage("director", "fhir-export", f"/interop/exports/{export.pk}/"))
+    if reminder_run is not None:
+        pages.append(
+            StaffPage("frontdesk", "reminder-run", f"/treatments/reminders/runs/{reminder_run.pk}/")
+        )
     if to_review is not None:
         pages.append(
             StaffPage(

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy
 
 from scarclinic.accounts.access import clinic_ids_with, has_perm_anywhere
 from scarclinic.accounts.models import Clinic
@@ -16,9 +17,9 @@ from scarclinic.audit.services import audit_record
 
 
 class ClinicAdminSite(admin.AdminSite):
-    site_header = "scarclinic administration"
-    site_title = "scarclinic admin"
-    index_title = "Configuration"
+    site_header = gettext_lazy("scarclinic administration")
+    site_title = gettext_lazy("scarclinic admin")
+    index_title = gettext_lazy("Configuration")
 
     def has_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_active and has_perm_anywhere(request.user, Perm.ADMIN_SITE))

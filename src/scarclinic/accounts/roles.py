@@ -57,6 +57,8 @@ class Perm(StrEnum):
     POSTCARE_GIVE = "postcare.give"  # give post-care instructions, which schedules reminders
     POSTCARE_TEMPLATE_MANAGE = "postcare_template.manage"  # the clinic's post-care wording
     RESOURCES_MANAGE = "resources.manage"  # rooms, devices, appointment durations
+    REMINDERS_VIEW = "reminders.view"  # the clinic's reminders outbox and its sending runs
+    REMINDERS_SEND = "reminders.send"  # send the due reminders now, retry one that gave up
     # Cell products (biologics): the lab's work, the release, the bedside, the lookback.
     PRODUCT_VIEW = "product.view"  # inventory, a unit's timeline, storage map, labels' data
     PRODUCT_RECEIVE = "product.receive"  # record a harvest, a blood draw, a donor unit received
@@ -164,6 +166,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.SCHEDULE_VIEW,
             Perm.APPOINTMENT_BOOK,
             Perm.PATIENT_IMPORT,
+            Perm.REMINDERS_VIEW,
+            Perm.REMINDERS_SEND,
         }
     ),
     Role.DIRECTOR: frozenset(
@@ -183,6 +187,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.ANALYTICS_VIEW,
             Perm.FHIR_EXPORT,
             Perm.FHIR_BULK_EXPORT,
+            Perm.REMINDERS_VIEW,
+            Perm.REMINDERS_SEND,
         }
     ),
     # IT administration: users, clinics, templates; no patient data.

@@ -44,6 +44,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce, Mod
+from django.utils.translation import gettext_noop
 
 from scarclinic.assessments.models import AssessmentStatus, RegionFinding, ScarAssessment
 from scarclinic.clinical.evidence import Modality
@@ -88,24 +89,52 @@ SCAR_TYPE_OF: Final[Mapping[str, str]] = {
     Morphology.KELOID.value: "raised",
     Morphology.MACULAR.value: "macular",
 }
+# The groups' names, marked for the catalogue (gettext_noop) and translated when a page is
+# drawn: the snapshot stores the English, a page shows the reader's language (group_label).
 SCAR_TYPE_LABELS: Final[Mapping[str, str]] = {
-    "ice_pick": "Ice-pick",
-    "boxcar": "Boxcar",
-    "rolling": "Rolling",
-    "raised": "Hypertrophic or keloid",
-    "macular": "Macular (erythema / PIH)",
-    "unknown": "Not recorded",
+    "ice_pick": gettext_noop("Ice-pick"),
+    "boxcar": gettext_noop("Boxcar"),
+    "rolling": gettext_noop("Rolling"),
+    "raised": gettext_noop("Hypertrophic or keloid"),
+    "macular": gettext_noop("Macular (erythema / PIH)"),
+    "unknown": gettext_noop("Not recorded"),
 }
 ROMAN: Final = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "VI"}
+NO_TREATMENT: Final = gettext_noop("No treatment between assessments")
+ALL_FOLLOWED: Final = gettext_noop("All patients with a follow-up")
+SESSIONS_CAP_LABEL: Final = gettext_noop("8 or more")
+SKIN_TYPE_LABEL: Final = gettext_noop("Fitzpatrick %(type)s")
 
 
 def modalities_of(mask: int) -> tuple[Modality, ...]:
     return tuple(m for m in MODALITY_ORDER if mask & BIT[m])
 
 
-def combination_label(mask: int) -> str:
+def combination_label(mask: int, translate: Callable[[str], str] = str) -> str:
+    """The treatments of a combination, "A + B", each name through ``translate``."""
     mods = modalities_of(mask)
-    return " + ".join(m.label for m in mods) if mods else "No treatment between assessments"
+    return " + ".join(translate(m.label) for m in mods) if mods else translate(NO_TREATMENT)
+
+
+def group_label(table: str, key: str, translate: Callable[[str], str] = str) -> str:
+    """The name of a row of ``table`` from its key, through ``translate`` (gettext for the
+    reader's language; by default the English kept in the snapshot)."""
+    if table in ("modality", "modality_alone", "time_to_response", "model"):
+        return translate(Modality(key).label)
+    if table == "combination":
+        return combination_label(int(key), translate)
+    if table == "scar_type":
+        return translate(SCAR_TYPE_LABELS.get(key, key))
+    if table == "skin_type":
+        skin = int(key)
+        if skin in ROMAN:
+            return translate(SKIN_TYPE_LABEL) % {"type": ROMAN[skin]}
+        return translate(SCAR_TYPE_LABELS["unknown"])
+    if table == "sessions":
+        return translate(SESSIONS_CAP_LABEL) if int(key) == SESSIONS_CAP else key
+    if table == "overall":
+        return translate(ALL_FOLLOWED)
+    raise ValueError(f"Unknown table: {table}")
 
 
 # --- Statistics of one group -----------------------------------------------------------------
@@ -356,21 +385,15 @@ def scale_figures(
         ),
         "scar_type": rows_of(
             "scar_type",
-            lambda k: SCAR_TYPE_LABELS.get(k, k),
+            lambda k: group_label("scar_type", k),
             lambda k: list(SCAR_TYPE_LABELS).index(k),
         ),
         "skin_type": rows_of(
-            "skin_type",
-            lambda k: f"Fitzpatrick {ROMAN[k]}" if k in ROMAN else "Not recorded",
-            lambda k: k or 99,
+            "skin_type", lambda k: group_label("skin_type", str(k)), lambda k: k or 99
         ),
-        "sessions": rows_of(
-            "sessions",
-            lambda k: "8 or more" if k == SESSIONS_CAP else str(k),
-            lambda k: k,
-        ),
+        "sessions": rows_of("sessions", lambda k: group_label("sessions", str(k)), lambda k: k),
         "overall": group_row(
-            "all", "All patients with a follow-up", overall, min_patients=min_patients
+            "all", group_label("overall", "all"), overall, min_patients=min_patients
         ),
     }
     response = _time_to_response(events, threshold=threshold, min_patients=min_patients)

@@ -24,7 +24,7 @@ class ForecastForm(forms.Form):
     modality = forms.ChoiceField(
         label=_("Treatment"),
         required=False,
-        choices=[("", _("Every treatment"))] + [(m.value, m.label) for m in Modality],
+        choices=[("", _("Every treatment"))] + [(m.value, _(m.label)) for m in Modality],  # noqa: INT001 - labels in the catalogue
     )
     scale = forms.ChoiceField(label=_("Scale"), choices=SCALE_CHOICES, required=False)
     patient = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)

@@ -3,10 +3,21 @@ background task; the pages read it and never aggregate on a request."""
 
 from __future__ import annotations
 
+import re
+from typing import Final
+
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
 
 from scarclinic.accounts.models import Clinic
+
+# The steps of a refresh, stored in English in ``progress`` (what the worker writes) and
+# shown in the reader's language (``progress_display``).
+PROGRESS_WAITING: Final = gettext_noop("Waiting for the background worker")
+PROGRESS_COUNTING: Final = gettext_noop("Counting the assessments and procedures")
+PROGRESS_SCALE: Final = gettext_noop("Scale %(i)d of %(n)d: tables and the mixed-effects model")
+_SCALE_STEP: Final = re.compile(r"Scale (\d+) of (\d+): tables and the mixed-effects model")
 
 
 class SnapshotStatus(models.TextChoices):
@@ -48,6 +59,16 @@ class AnalyticsSnapshot(models.Model):
     @property
     def has_results(self) -> bool:
         return bool(self.results) and self.computed_at is not None
+
+    @property
+    def progress_display(self) -> str:
+        """The refresh's current step in the active language."""
+        step = _SCALE_STEP.fullmatch(self.progress)
+        if step is not None:
+            return gettext(PROGRESS_SCALE) % {"i": int(step[1]), "n": int(step[2])}
+        if self.progress in (PROGRESS_WAITING, PROGRESS_COUNTING):
+            return gettext(self.progress)
+        return self.progress
 
     @property
     def refreshing(self) -> bool:

@@ -4,12 +4,14 @@ aggregation happens on a request, so a page costs the same at 100 or 100,000 pat
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from scarclinic.accounts.models import User
@@ -32,12 +34,15 @@ MAX_FORECAST_SESSIONS: Final = 10
 
 # The seed article's comparison table (../shared/seed/000_703ab0bc430d4bad.txt), quoted so
 # the clinic's own numbers can stand beside it: marketing ratings, no numbers, no source.
+# Its words are in the catalogue: the page quotes them in the reader's language.
+_HIGH, _MODERATE, _LOW = gettext_noop("High"), gettext_noop("Moderate"), gettext_noop("Low")
+_MINIMAL, _TEMPORARY = gettext_noop("Minimal"), gettext_noop("Temporary")
 SEED_CLAIMS: Final[Mapping[Modality, tuple[str, str, str, str]]] = {
-    Modality.STEM_CELL_SVF_INJECTION: ("High", "Minimal", "✔✔✔", "✔✔✔"),
-    Modality.FRACTIONAL_ABLATIVE_LASER: ("High", "Moderate", "✔✔", "✔✔✔"),
-    Modality.MICRONEEDLING_PRP: ("Moderate", "Low", "✔✔", "✔✔"),
-    Modality.CHEMICAL_PEEL: ("Moderate", "Low", "✔", "✔"),
-    Modality.DERMAL_FILLER: ("Temporary", "Minimal", "✖", "✔"),
+    Modality.STEM_CELL_SVF_INJECTION: (_HIGH, _MINIMAL, "✔✔✔", "✔✔✔"),
+    Modality.FRACTIONAL_ABLATIVE_LASER: (_HIGH, _MODERATE, "✔✔", "✔✔✔"),
+    Modality.MICRONEEDLING_PRP: (_MODERATE, _LOW, "✔✔", "✔✔"),
+    Modality.CHEMICAL_PEEL: (_MODERATE, _LOW, "✔", "✔"),
+    Modality.DERMAL_FILLER: (_TEMPORARY, _MINIMAL, "✖", "✔"),
 }
 TABLES: Final[Mapping[str, Any]] = {
     "modality": _("Improvement by modality (alone or combined)"),
@@ -68,7 +73,23 @@ def figures_of(snapshot: AnalyticsSnapshot | None, scale: str) -> dict[str, Any]
     if snapshot is None or not snapshot.has_results:
         return None
     figures: dict[str, Any] | None = snapshot.results.get(scale)
+    return None if figures is None else _in_reader_language(figures)
+
+
+def _in_reader_language(figures: dict[str, Any]) -> dict[str, Any]:
+    """The groups' names in the active language: the snapshot keeps each row's key and its
+    English name, computed once for every reader (the figures are a fresh copy per query)."""
+    rows = [(t, r) for t, v in figures.get("tables", {}).items() for r in _as_list(v)]
+    rows += [("time_to_response", r) for r in figures.get("time_to_response", [])]
+    for table, row in rows:
+        # A group this version no longer names keeps its stored name.
+        with contextlib.suppress(KeyError, ValueError):
+            row["label"] = cohort.group_label(table, str(row["key"]), gettext)
     return figures
+
+
+def _as_list(value: Any) -> list[dict[str, Any]]:
+    return value if isinstance(value, list) else [value]
 
 
 # --- The comparison table --------------------------------------------------------------------

@@ -14,7 +14,13 @@ from django.utils import timezone
 
 from scarclinic.accounts.models import Clinic, User
 from scarclinic.analytics import cohort
-from scarclinic.analytics.models import AnalyticsSnapshot, SnapshotStatus
+from scarclinic.analytics.models import (
+    PROGRESS_COUNTING,
+    PROGRESS_SCALE,
+    PROGRESS_WAITING,
+    AnalyticsSnapshot,
+    SnapshotStatus,
+)
 from scarclinic.assessments.models import AssessmentStatus, ScarAssessment
 from scarclinic.audit.models import AuditAction
 from scarclinic.audit.services import audit_record
@@ -48,7 +54,7 @@ def snapshot_request_refresh(*, clinic: Clinic, by: User | None) -> AnalyticsSna
     ):
         return snapshot
     snapshot.status = SnapshotStatus.QUEUED
-    snapshot.progress = "Waiting for the background worker"
+    snapshot.progress = PROGRESS_WAITING
     snapshot.requested_at = now
     snapshot.requested_by = by
     snapshot.error = ""
@@ -96,12 +102,12 @@ def snapshot_compute(
     results: dict[str, Any] = {}
     try:
         with replica_reads():
-            _progress(snapshot, "Counting the assessments and procedures")
+            _progress(snapshot, PROGRESS_COUNTING)
             inputs: dict[str, Any] = snapshot_inputs(clinic_id)
             for i, scale in enumerate(cohort.SCALES, start=1):
                 _progress(
                     snapshot,
-                    f"Scale {i} of {len(cohort.SCALES)}: tables and the mixed-effects model",
+                    PROGRESS_SCALE % {"i": i, "n": len(cohort.SCALES)},
                 )
                 results[scale] = cohort.scale_figures(
                     clinic_id, scale, model_max_patients=model_max_patients, timings=timings

@@ -80,6 +80,7 @@ def _charts(snapshot: AnalyticsSnapshot, scale: str, figures: dict[str, Any]) ->
             },
             bars=_bars(modality, full=True),
             x_label=_("% improvement (95% CI)"),
+            empty_text=_("No patients with a follow-up assessment yet."),
             chart_id="chart-modality",
         ),
         "sessions": bar_chart_svg(
@@ -98,6 +99,7 @@ def _charts(snapshot: AnalyticsSnapshot, scale: str, figures: dict[str, Any]) ->
             x_label=_("Sessions"),
             # xgettext:no-python-format
             y_label=_("% improvement"),
+            empty_text=_("No patients with a follow-up assessment yet."),
             chart_id="chart-sessions",
         ),
         "model": hbar_chart_svg(
@@ -109,12 +111,13 @@ def _charts(snapshot: AnalyticsSnapshot, scale: str, figures: dict[str, Any]) ->
             % {
                 "scale": scale_label,
                 "values": "; ".join(
-                    f"{e.label} {_pct(e.estimate)} (n = {e.n_patients})" for e in effects
+                    f"{_(e.label)} {_pct(e.estimate)} (n = {e.n_patients})"  # noqa: INT001
+                    for e in effects
                 ),
             },
             bars=[
                 Bar(
-                    label=e.label,
+                    label=_(e.label),  # noqa: INT001 - the modality names are in the catalogue
                     value=e.estimate,
                     low=e.ci_low,
                     high=e.ci_high,
@@ -124,6 +127,7 @@ def _charts(snapshot: AnalyticsSnapshot, scale: str, figures: dict[str, Any]) ->
                 if e.estimate is not None
             ],
             x_label=_("% improvement per session (95% CI)"),
+            empty_text=_("No patients with a follow-up assessment yet."),
             chart_id="chart-model",
         ),
     }

@@ -14,7 +14,8 @@ import contextlib
 import csv
 import io
 import random
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +30,7 @@ from scarclinic.assessments.models import AssessmentStatus, ScarAssessment
 from scarclinic.biologics import selectors, services
 from scarclinic.biologics.models import (
     BiologicsSettings,
+    Collection,
     ProductCode,
     ProductUnit,
     StorageLocation,
@@ -56,6 +58,117 @@ DEMO_LOCATIONS = (
     ("Bench, room temperature", "room"),
 )
 SUPPLIER = "Demo Cord Bank (fictitious)"
+DEMO_IND = "IND 000000 (demo)"
+DEMO_IRB = "Demo IRB, protocol DEMO-CT-01"
+
+
+@dataclass(frozen=True)
+class _Bench:
+    """What the demo's collections and units at one clinic share: the clinic, the lab
+    technician who records them, the harvesting physician, the codes and the moment."""
+
+    clinic: Clinic
+    lab: User
+    physician: User | None
+    codes: dict[str, ProductCode]
+    now: datetime
+
+    def harvest(
+        self, patient: Patient, *, ago: timedelta, site: str, volume_ml: Decimal
+    ) -> Collection:
+        return services.harvest_record(
+            clinic=self.clinic,
+            by=self.lab,
+            patient=patient,
+            collected_at=self.now - ago,
+            harvest_site=site,
+            volume_ml=volume_ml,
+            performed_by=self.physician,
+            note="Demo data",
+        )
+
+    def donor_receipt(
+        self,
+        *,
+        donor: str,
+        screening: list[dict[str, str]],
+        screened_days_ago: int,
+        material: str,
+        lot: str,
+        received_days_ago: int,
+        shipping_temperature_c: str,
+        minutes_out_of_storage: int,
+    ) -> Collection:
+        return services.donor_receipt_record(
+            clinic=self.clinic,
+            by=self.lab,
+            donor_identifier=donor,
+            supplier=SUPPLIER,
+            eligibility="eligible",
+            screening_results=screening,
+            screening_date=timezone.localdate() - timedelta(days=screened_days_ago),
+            material=material,
+            supplier_lot=lot,
+            received_at=self.now - timedelta(days=received_days_ago),
+            shipping_temperature_c=Decimal(shipping_temperature_c),
+            time_out_of_storage_minutes=minutes_out_of_storage,
+            note="Demo data",
+        )
+
+    def same_day_svf(
+        self,
+        collection: Collection,
+        *,
+        volume_ml: Decimal,
+        cell_count_million: Decimal,
+        dose_body_weight_kg: Decimal,
+        expires_in: timedelta,
+    ) -> ProductUnit:
+        """Autologous SVF for use in the same surgical procedure."""
+        return services.product_create(
+            collection=collection,
+            by=self.lab,
+            product_type="svf",
+            product_code=self.codes.get("svf"),
+            volume_ml=volume_ml,
+            cell_count_million=cell_count_million,
+            dose_body_weight_kg=dose_body_weight_kg,
+            storage_condition="refrigerated",
+            expires_at=self.now + expires_in,
+            regulatory_class="same_surgical_procedure",
+            manipulation="minimal",
+        )
+
+    def trial_unit(
+        self,
+        collection: Collection,
+        product_type: str,
+        *,
+        volume_ml: Decimal,
+        cell_count_million: Decimal,
+        storage_condition: str,
+        stability_after_thaw_hours: int,
+        expires_in: timedelta,
+        manipulation: str,
+        **more: Any,
+    ) -> ProductUnit:
+        """A unit under the demo's (fictitious) IND and IRB approval."""
+        return services.product_create(
+            collection=collection,
+            by=self.lab,
+            product_type=product_type,
+            product_code=self.codes.get(product_type),
+            volume_ml=volume_ml,
+            cell_count_million=cell_count_million,
+            storage_condition=storage_condition,
+            stability_after_thaw_hours=stability_after_thaw_hours,
+            expires_at=self.now + expires_in,
+            regulatory_class="351_ind",
+            ind_number=DEMO_IND,
+            irb_approval=DEMO_IRB,
+            manipulation=manipulation,
+            **more,
+        )
 
 
 def _settings(clinic: Clinic, director: User) -> None:
@@ -209,30 +322,18 @@ def seed_demo_biologics(
     first, second = pool[0], pool[1]
     third = pool[2] if len(pool) > 2 else pool[0]
     made = 0
+    bench = _Bench(clinic=clinic, lab=lab, physician=physician, codes=codes, now=now)
 
     # 1. Autologous SVF, released, issued and given: the whole way, for the first patient.
-    harvest = services.harvest_record(
-        clinic=clinic,
-        by=lab,
-        patient=first,
-        collected_at=now - timedelta(hours=5),
-        harvest_site="Abdomen",
-        volume_ml=Decimal(rng.randint(80, 160)),
-        performed_by=physician,
-        note="Demo data",
+    harvest = bench.harvest(
+        first, ago=timedelta(hours=5), site="Abdomen", volume_ml=Decimal(rng.randint(80, 160))
     )
-    svf = services.product_create(
-        collection=harvest,
-        by=lab,
-        product_type="svf",
-        product_code=codes.get("svf"),
+    svf = bench.same_day_svf(
+        harvest,
         volume_ml=Decimal(4),
         cell_count_million=Decimal(rng.randint(18, 40)),
         dose_body_weight_kg=Decimal(rng.randint(50, 80)),
-        storage_condition="refrigerated",
-        expires_at=now + timedelta(hours=20),
-        regulatory_class="same_surgical_procedure",
-        manipulation="minimal",
+        expires_in=timedelta(hours=20),
     )
     services.processing_step_record(
         product=svf,
@@ -265,28 +366,15 @@ def seed_demo_biologics(
             )
 
     # 2. Autologous SVF in quarantine, sterility pending.
-    harvest2 = services.harvest_record(
-        clinic=clinic,
-        by=lab,
-        patient=second,
-        collected_at=now - timedelta(hours=2),
-        harvest_site="Flanks",
-        volume_ml=Decimal(rng.randint(80, 160)),
-        performed_by=physician,
-        note="Demo data",
+    harvest2 = bench.harvest(
+        second, ago=timedelta(hours=2), site="Flanks", volume_ml=Decimal(rng.randint(80, 160))
     )
-    svf2 = services.product_create(
-        collection=harvest2,
-        by=lab,
-        product_type="svf",
-        product_code=codes.get("svf"),
+    svf2 = bench.same_day_svf(
+        harvest2,
         volume_ml=Decimal(3),
         cell_count_million=Decimal(rng.randint(18, 40)),
         dose_body_weight_kg=Decimal(rng.randint(50, 80)),
-        storage_condition="refrigerated",
-        expires_at=now + timedelta(hours=22),
-        regulatory_class="same_surgical_procedure",
-        manipulation="minimal",
+        expires_in=timedelta(hours=22),
     )
     _pass_all(svf2, lab, skip=("sterility",))
     services.product_store(
@@ -296,42 +384,32 @@ def seed_demo_biologics(
 
     # 3. Donor cord tissue, three vials: in stock, thawed and issued (with a refused
     #    wrong-patient check), and one kept after a short excursion.
-    receipt = services.donor_receipt_record(
-        clinic=clinic,
-        by=lab,
-        donor_identifier="DEMO-D-001",
-        supplier=SUPPLIER,
-        eligibility="eligible",
-        screening_results=[
+    receipt = bench.donor_receipt(
+        donor="DEMO-D-001",
+        screening=[
             {"test": "HIV-1/2 antibody and NAT", "result": "non-reactive"},
             {"test": "HBsAg, anti-HBc", "result": "non-reactive"},
             {"test": "HCV antibody and NAT", "result": "non-reactive"},
             {"test": "Syphilis", "result": "non-reactive"},
         ],
-        screening_date=timezone.localdate() - timedelta(days=200),
+        screened_days_ago=200,
         material="cord_tissue",
-        supplier_lot="DEMO-LOT-001",
-        received_at=now - timedelta(days=20),
-        shipping_temperature_c=Decimal("-165"),
-        time_out_of_storage_minutes=3,
-        note="Demo data",
+        lot="DEMO-LOT-001",
+        received_days_ago=20,
+        shipping_temperature_c="-165",
+        minutes_out_of_storage=3,
     )
     vials = []
     for n in range(3):
-        vial = services.product_create(
-            collection=receipt,
-            by=lab,
-            product_type="cord_msc",
-            product_code=codes.get("cord_msc"),
+        vial = bench.trial_unit(
+            receipt,
+            "cord_msc",
             volume_ml=Decimal(2),
             cell_count_million=Decimal(20),
             dose_body_weight_kg=Decimal(60),
             storage_condition="ln2_vapour",
             stability_after_thaw_hours=4,
-            expires_at=now + timedelta(days=rng.randint(5, 400)),
-            regulatory_class="351_ind",
-            ind_number="IND 000000 (demo)",
-            irb_approval="Demo IRB, protocol DEMO-CT-01",
+            expires_in=timedelta(days=rng.randint(5, 400)),
             protocol_name="DEMO-CT-01 (fictitious)",
             manipulation="culture_expanded",
             culture_passage=3,
@@ -361,35 +439,25 @@ def seed_demo_biologics(
             )
 
     # 4. A second donor: mycoplasma positive, rejected.
-    receipt2 = services.donor_receipt_record(
-        clinic=clinic,
-        by=lab,
-        donor_identifier="DEMO-D-002",
-        supplier=SUPPLIER,
-        eligibility="eligible",
-        screening_results=[{"test": "HIV-1/2, HBV, HCV, syphilis", "result": "non-reactive"}],
-        screening_date=timezone.localdate() - timedelta(days=150),
+    receipt2 = bench.donor_receipt(
+        donor="DEMO-D-002",
+        screening=[{"test": "HIV-1/2, HBV, HCV, syphilis", "result": "non-reactive"}],
+        screened_days_ago=150,
         material="cord_tissue",
-        supplier_lot="DEMO-LOT-002",
-        received_at=now - timedelta(days=12),
-        shipping_temperature_c=Decimal("-170"),
-        time_out_of_storage_minutes=5,
-        note="Demo data",
+        lot="DEMO-LOT-002",
+        received_days_ago=12,
+        shipping_temperature_c="-170",
+        minutes_out_of_storage=5,
     )
-    bad = services.product_create(
-        collection=receipt2,
-        by=lab,
-        product_type="cord_msc",
-        product_code=codes.get("cord_msc"),
+    bad = bench.trial_unit(
+        receipt2,
+        "cord_msc",
         volume_ml=Decimal(2),
         cell_count_million=Decimal(18),
         dose_body_weight_kg=Decimal(60),
         storage_condition="ln2_vapour",
         stability_after_thaw_hours=4,
-        expires_at=now + timedelta(days=300),
-        regulatory_class="351_ind",
-        ind_number="IND 000000 (demo)",
-        irb_approval="Demo IRB, protocol DEMO-CT-01",
+        expires_in=timedelta(days=300),
         manipulation="culture_expanded",
         culture_passage=4,
     )
@@ -401,35 +469,25 @@ def seed_demo_biologics(
     made += 1
 
     # 5. Cord blood from a third donor: released, then the lot is recalled.
-    receipt3 = services.donor_receipt_record(
-        clinic=clinic,
-        by=lab,
-        donor_identifier="DEMO-D-003",
-        supplier=SUPPLIER,
-        eligibility="eligible",
-        screening_results=[{"test": "HIV-1/2, HBV, HCV, syphilis, HTLV", "result": "non-reactive"}],
-        screening_date=timezone.localdate() - timedelta(days=90),
+    receipt3 = bench.donor_receipt(
+        donor="DEMO-D-003",
+        screening=[{"test": "HIV-1/2, HBV, HCV, syphilis, HTLV", "result": "non-reactive"}],
+        screened_days_ago=90,
         material="cord_blood",
-        supplier_lot="DEMO-LOT-003",
-        received_at=now - timedelta(days=8),
-        shipping_temperature_c=Decimal("-160"),
-        time_out_of_storage_minutes=2,
-        note="Demo data",
+        lot="DEMO-LOT-003",
+        received_days_ago=8,
+        shipping_temperature_c="-160",
+        minutes_out_of_storage=2,
     )
     for n in range(2):
-        unit = services.product_create(
-            collection=receipt3,
-            by=lab,
-            product_type="cord_blood",
-            product_code=codes.get("cord_blood"),
+        unit = bench.trial_unit(
+            receipt3,
+            "cord_blood",
             volume_ml=Decimal(5),
             cell_count_million=Decimal(150),
             storage_condition="frozen",
             stability_after_thaw_hours=2,
-            expires_at=now + timedelta(days=200),
-            regulatory_class="351_ind",
-            ind_number="IND 000000 (demo)",
-            irb_approval="Demo IRB, protocol DEMO-CT-01",
+            expires_in=timedelta(days=200),
             manipulation="minimal",
         )
         services.product_store(
@@ -484,30 +542,16 @@ def seed_demo_biologics(
 
     # 7. Culture-expanded ADSC with a failing sterility result, and an SVF released
     #    exceptionally (sterility culture pending at same-day use) with the director.
-    harvest3 = services.harvest_record(
-        clinic=clinic,
-        by=lab,
-        patient=third,
-        collected_at=now - timedelta(days=21),
-        harvest_site="Thighs",
-        volume_ml=Decimal(100),
-        performed_by=physician,
-        note="Demo data",
-    )
-    adsc = services.product_create(
-        collection=harvest3,
-        by=lab,
-        product_type="adsc_cultured",
-        product_code=codes.get("adsc_cultured"),
+    harvest3 = bench.harvest(third, ago=timedelta(days=21), site="Thighs", volume_ml=Decimal(100))
+    adsc = bench.trial_unit(
+        harvest3,
+        "adsc_cultured",
         volume_ml=Decimal(2),
         cell_count_million=Decimal(30),
         dose_body_weight_kg=Decimal(58),
         storage_condition="ln2_vapour",
         stability_after_thaw_hours=4,
-        expires_at=now + timedelta(days=180),
-        regulatory_class="351_ind",
-        ind_number="IND 000000 (demo)",
-        irb_approval="Demo IRB, protocol DEMO-CT-01",
+        expires_in=timedelta(days=180),
         manipulation="culture_expanded",
         culture_passage=2,
     )
@@ -538,28 +582,13 @@ def seed_demo_biologics(
         product=adsc, by=lab, to_location=places["ln2_vapour"], rack="Q", position="1"
     )
     made += 1
-    harvest4 = services.harvest_record(
-        clinic=clinic,
-        by=lab,
-        patient=second,
-        collected_at=now - timedelta(hours=3),
-        harvest_site="Abdomen",
-        volume_ml=Decimal(90),
-        performed_by=physician,
-        note="Demo data",
-    )
-    exceptional = services.product_create(
-        collection=harvest4,
-        by=lab,
-        product_type="svf",
-        product_code=codes.get("svf"),
+    harvest4 = bench.harvest(second, ago=timedelta(hours=3), site="Abdomen", volume_ml=Decimal(90))
+    exceptional = bench.same_day_svf(
+        harvest4,
         volume_ml=Decimal(3),
         cell_count_million=Decimal(22),
         dose_body_weight_kg=Decimal(64),
-        storage_condition="refrigerated",
-        expires_at=now + timedelta(hours=18),
-        regulatory_class="same_surgical_procedure",
-        manipulation="minimal",
+        expires_in=timedelta(hours=18),
     )
     _pass_all(exceptional, lab, skip=("sterility",))
     services.qc_result_record(

@@ -1125,6 +1125,57 @@ def _signature(
     )
 
 
+def _check_own_password(errors: dict[str, str], by: User, password: str) -> None:
+    if not _password_ok(by, password):
+        errors["password"] = gettext(
+            "The password is not correct: re-enter your own password to sign."
+        )
+
+
+def _signed_move(
+    locked: ProductUnit,
+    *,
+    by: User,
+    action: str,
+    meaning: str,
+    evaluation: dict[str, Any],
+    at: datetime,
+    to: tuple[str, str],
+    note: str,
+    audit: dict[str, Any],
+    justification: str = "",
+    cosigner: User | None = None,
+) -> ProductUnit:
+    """The signed step of a release or a rejection: the signer's electronic signature (and the
+    medical director's co-signature, which makes the release exceptional), the move to the
+    ``to`` status with its custody event, and the audit entry."""
+    _signature(
+        locked,
+        signer=by,
+        action=action,
+        meaning=meaning,
+        justification=justification,
+        evaluation=evaluation,
+        at=at,
+    )
+    if cosigner is not None:
+        _signature(
+            locked,
+            signer=cosigner,
+            action=SignatureAction.DIRECTOR_COSIGNATURE,
+            meaning=SignatureMeaning.RESPONSIBILITY,
+            justification=justification,
+            evaluation=evaluation,
+            at=at,
+        )
+        locked.exceptional_release = True
+        locked.save(update_fields=["exceptional_release"])
+    status, kind = to
+    _move(locked, status, kind, by=by, at=at, note=note)
+    _audit(locked, by, AuditAction.SIGN, **audit)
+    return locked
+
+
 def _processors(product: ProductUnit) -> set[int]:
     """Who made or processed the unit: they cannot be the second person who releases it."""
     people = set(product.processing_steps.values_list("performed_by_id", flat=True))
@@ -1171,10 +1222,7 @@ def product_release(
         errors["signer"] = gettext(
             "You made or processed this unit: release needs a second qualified person."
         )
-    if not _password_ok(by, password):
-        errors["password"] = gettext(
-            "The password is not correct: re-enter your own password to sign."
-        )
+    _check_own_password(errors, by, password)
     if meaning not in RELEASE_MEANINGS:
         errors["meaning"] = gettext("State the meaning of your signature.")
     if errors:
@@ -1193,24 +1241,17 @@ def product_release(
                     )
                 }
             )
-        _signature(
+        return _signed_move(
             locked,
-            signer=by,
+            by=by,
             action=SignatureAction.RELEASE,
             meaning=meaning,
             evaluation=snapshot,
             at=now,
-        )
-        _move(
-            locked,
-            ProductStatus.RELEASED,
-            CustodyKind.RELEASED,
-            by=by,
-            at=now,
+            to=(ProductStatus.RELEASED, CustodyKind.RELEASED),
             note=f"Released: {evaluation.summary}",
+            audit={"signature": "release", "spec": evaluation.spec_version},
         )
-        _audit(locked, by, AuditAction.SIGN, signature="release", spec=evaluation.spec_version)
-        return locked
     if not justification:
         raise ValidationError({"qc": evaluation.summary})
     if len(justification) < 20:
@@ -1232,36 +1273,19 @@ def product_release(
         raise ValidationError(
             {"director_password": gettext("The medical director's password is not correct.")}
         )
-    _signature(
+    return _signed_move(
         locked,
-        signer=by,
+        by=by,
         action=SignatureAction.EXCEPTIONAL_RELEASE,
         meaning=meaning,
         justification=justification,
         evaluation=snapshot,
         at=now,
-    )
-    _signature(
-        locked,
-        signer=cosigner,
-        action=SignatureAction.DIRECTOR_COSIGNATURE,
-        meaning=SignatureMeaning.RESPONSIBILITY,
-        justification=justification,
-        evaluation=snapshot,
-        at=now,
-    )
-    locked.exceptional_release = True
-    locked.save(update_fields=["exceptional_release"])
-    _move(
-        locked,
-        ProductStatus.RELEASED,
-        CustodyKind.RELEASED,
-        by=by,
-        at=now,
+        cosigner=cosigner,
+        to=(ProductStatus.RELEASED, CustodyKind.RELEASED),
         note=f"EXCEPTIONAL RELEASE ({evaluation.summary}) Justification: {justification}",
+        audit={"signature": "exceptional_release", "director": cosigner.pk},
     )
-    _audit(locked, by, AuditAction.SIGN, signature="exceptional_release", director=cosigner.pk)
-    return locked
 
 
 @transaction.atomic
@@ -1273,28 +1297,24 @@ def product_reject(*, product: ProductUnit, by: User, password: str, reason: str
     errors: dict[str, str] = {}
     if locked.status != ProductStatus.QUARANTINE:
         errors["status"] = gettext("Only a unit in quarantine can be rejected.")
-    if not _password_ok(by, password):
-        errors["password"] = gettext(
-            "The password is not correct: re-enter your own password to sign."
-        )
+    _check_own_password(errors, by, password)
     if not reason.strip():
         errors["reason"] = gettext("Say why the unit is rejected.")
     if errors:
         raise ValidationError(errors)
     evaluation, _ = selectors.product_evaluation(locked)
-    now = _now()
-    _signature(
+    return _signed_move(
         locked,
-        signer=by,
+        by=by,
         action=SignatureAction.REJECT,
         meaning=SignatureMeaning.REJECTION,
         justification=reason.strip(),
         evaluation=selectors.evaluation_data(evaluation),
-        at=now,
+        at=_now(),
+        to=(ProductStatus.REJECTED, CustodyKind.REJECTED),
+        note=reason.strip(),
+        audit={"signature": "reject"},
     )
-    _move(locked, ProductStatus.REJECTED, CustodyKind.REJECTED, by=by, at=now, note=reason.strip())
-    _audit(locked, by, AuditAction.SIGN, signature="reject")
-    return locked
 
 
 # ------------------------------------------------------------------------------------------

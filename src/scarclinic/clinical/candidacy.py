@@ -23,6 +23,13 @@ from scarclinic.clinical.evidence import Modality, modalities_where
 from scarclinic.clinical.history import IsotretinoinStatus, MedicalHistory
 from scarclinic.clinical.morphology import Morphology, QualitativeGrade
 from scarclinic.clinical.profile import Labs, ScarProfile
+from scarclinic.clinical.text import (
+    Message,
+    Param,
+    Span,
+    Term,
+    gettext_noop,
+)
 
 # --------------------------------------------------------------------------------------------
 # Calendar arithmetic
@@ -49,16 +56,15 @@ def whole_months_between(start: date, end: date) -> int:
     return months
 
 
+def span_between(start: date, end: date) -> Span:
+    """Whole months, then days, from ``start`` to ``end`` (start <= end)."""
+    months = whole_months_between(start, end)
+    return Span(months, (end - add_months(start, months)).days)
+
+
 def describe_span(start: date, end: date) -> str:
     """'4 months', '1 month and 3 days', '12 days' between two dates (start <= end)."""
-    months = whole_months_between(start, end)
-    days = (end - add_months(start, months)).days
-    parts = []
-    if months:
-        parts.append(f"{months} month{'s' if months != 1 else ''}")
-    if days or not months:
-        parts.append(f"{days} day{'s' if days != 1 else ''}")
-    return " and ".join(parts)
+    return Message("%(span)s", {"span": span_between(start, end)}).english
 
 
 # --------------------------------------------------------------------------------------------
@@ -119,10 +125,23 @@ class ScreeningInput:
 
 @dataclass(frozen=True)
 class Finding:
-    """Why a rule fired for this patient, and until when when that is computable."""
+    """Why a rule fired for this patient, and until when when that is computable.
 
-    reason: str
+    ``message`` is a template with ``%(name)s`` placeholders filled from ``params`` (typed:
+    dates, numbers, spans), so that each language can write it; ``reason`` is the English.
+    """
+
+    message: str
+    params: Mapping[str, Param] = field(default_factory=dict, hash=False)
     until: date | None = None
+
+    @property
+    def text(self) -> Message:
+        return Message(self.message, self.params)
+
+    @property
+    def reason(self) -> str:
+        return self.text.english
 
 
 @dataclass(frozen=True)
@@ -308,12 +327,17 @@ class FiredRule:
     rule_id: str
     title: str
     outcome: Outcome
-    reason: str
+    text: Message  # this patient's reason, translatable
     action: str
     explanation: str
     source: str
     until: date | None
     verified: bool
+
+    @property
+    def reason(self) -> str:
+        """This patient's reason, in English (what screenings store)."""
+        return self.text.english
 
 
 @dataclass(frozen=True)
@@ -355,60 +379,110 @@ CELL_THERAPY = modalities_where(is_cell_therapy=True)
 # Peels and ablative laser (CLINICAL.md 8); TCA CROSS applies a peel agent to single scars.
 PEEL_OR_ABLATIVE = ABLATIVE | {Modality.CHEMICAL_PEEL, Modality.TCA_CROSS}
 
-SEED = "Seed clinic article, candidate criteria (../shared/seed/)"
-CLINICAL_8 = "clinical reference §8"
-WALDMAN_2017 = (
+SEED = gettext_noop("Seed clinic article, candidate criteria (../shared/seed/)")
+CLINICAL_8 = gettext_noop("clinical reference §8")
+WALDMAN_2017 = gettext_noop(
     "ASDS consensus, Waldman et al. Dermatol Surg 2017;43:1249-62 (clinical reference §8)"
 )
-CELL_TRIALS = (
+CELL_TRIALS = gettext_noop(
     "Cell-therapy trial exclusion criteria, e.g. IRCT 59835 SVF trial (clinical reference §8)"
 )
-PRP_LISTS = "PRP vendor and trial exclusion lists, not a guideline (clinical reference §6)"
-PMMA_FDA = "PMMA-collagen filler, FDA approval 2014/2015 (clinical reference §8)"
+PRP_LISTS = gettext_noop(
+    "PRP vendor and trial exclusion lists, not a guideline (clinical reference §6)"
+)
+PMMA_FDA = gettext_noop("PMMA-collagen filler, FDA approval 2014/2015 (clinical reference §8)")
+# Sources made of the ones above, written out so that each is one translatable text.
+SEED_AND_STANDARD_PRACTICE = gettext_noop(
+    "Seed clinic article, candidate criteria (../shared/seed/); clinical reference §8 "
+    "(standard practice)"
+)
+COMMON_PRACTICE_UNVERIFIED = gettext_noop("clinical reference §8: common practice, unverified here")
+PRP_LISTS_AND_CLINIC_POLICY = gettext_noop(
+    "PRP vendor and trial exclusion lists, not a guideline (clinical reference §6); clinic policy"
+)
 
 DEFAULT_THRESHOLDS: tuple[Threshold, ...] = (
-    Threshold("isotretinoin_months", 6, "months after the last dose", WALDMAN_2017, True, 0, 60),
-    Threshold("platelet_min_10e9_per_l", 100, "x10^9/L", PRP_LISTS, False, 0, 1000),
-    Threshold("haemoglobin_min_g_dl", 10, "g/dL", PRP_LISTS, False, 0, 25),
+    Threshold(
+        "isotretinoin_months",
+        6,
+        gettext_noop("months after the last dose"),
+        WALDMAN_2017,
+        True,
+        0,
+        60,
+    ),
+    Threshold("platelet_min_10e9_per_l", 100, gettext_noop("x10^9/L"), PRP_LISTS, False, 0, 1000),
+    Threshold("haemoglobin_min_g_dl", 10, gettext_noop("g/dL"), PRP_LISTS, False, 0, 25),
     # Fitzpatrick IV-VI (CLINICAL.md 8): the lowest type that triggers the caution.
-    Threshold("fitzpatrick_caution_from", 4, "Fitzpatrick type", CLINICAL_8, True, 1, 6),
+    Threshold(
+        "fitzpatrick_caution_from", 4, gettext_noop("Fitzpatrick type"), CLINICAL_8, True, 1, 6
+    ),
     # "age > 21" (CLINICAL.md 8): the patient's age in whole years must exceed this.
-    Threshold("pmma_collagen_age_over", 21, "years", PMMA_FDA, True, 0, 120),
+    Threshold("pmma_collagen_age_over", 21, gettext_noop("years"), PMMA_FDA, True, 0, 120),
     # Seed: "moderate to severe acne scars" = Goodman & Baron grade 3 or 4.
     Threshold(
-        "cell_therapy_min_grade", int(QualitativeGrade.MODERATE), "G&B grade", SEED, True, 1, 4
+        "cell_therapy_min_grade",
+        int(QualitativeGrade.MODERATE),
+        gettext_noop("G&B grade"),
+        SEED,
+        True,
+        1,
+        4,
     ),
 )
 
 
-def _iso(day: date) -> str:
-    return day.isoformat()
+# Words that stand inside reasons: acne severity (history) and Goodman & Baron grade names.
+SEVERITY_WORDS = (
+    gettext_noop("none"),
+    gettext_noop("mild"),
+    gettext_noop("moderate"),
+    gettext_noop("severe"),
+    gettext_noop("macular"),
+)
 
 
 def _active_acne(given: ScreeningInput, t: Thresholds) -> Finding | None:
-    seen_by = []
-    if given.history.active_acne:
-        seen_by.append(f"history ({given.history.acne_severity.value})")
-    if given.profile.active_acne_at_exam:
-        seen_by.append(f"examination on {_iso(given.profile.assessed_on)}")
-    if not seen_by:
-        return None
-    return Finding(f"Active acne recorded in the {' and the '.join(seen_by)}.")
+    in_history = given.history.active_acne
+    at_exam = given.profile.active_acne_at_exam
+    severity = Term(given.history.acne_severity.value)
+    examined = given.profile.assessed_on
+    if in_history and at_exam:
+        return Finding(
+            gettext_noop(
+                "Active acne recorded in the history (%(severity)s) and the examination on "
+                "%(examined)s."
+            ),
+            {"severity": severity, "examined": examined},
+        )
+    if in_history:
+        return Finding(
+            gettext_noop("Active acne recorded in the history (%(severity)s)."),
+            {"severity": severity},
+        )
+    if at_exam:
+        return Finding(
+            gettext_noop("Active acne recorded in the examination on %(examined)s."),
+            {"examined": examined},
+        )
+    return None
 
 
 def _skin_infection(given: ScreeningInput, t: Thresholds) -> Finding | None:
     if not given.history.skin_infection_in_treatment_area:
         return None
-    return Finding("Skin infection recorded in the treatment area.")
+    return Finding(gettext_noop("Skin infection recorded in the treatment area."))
 
 
 def _isotretinoin_current(given: ScreeningInput, t: Thresholds) -> Finding | None:
     if given.history.isotretinoin is not IsotretinoinStatus.CURRENT:
         return None
-    months = t.whole("isotretinoin_months")
     return Finding(
-        f"Taking isotretinoin now: ablative laser treatment waits until {months} months after "
-        "the last dose."
+        gettext_noop(
+            "Taking isotretinoin now: ablative laser treatment waits until %(months)s months "
+            "after the last dose."
+        ),
+        {"months": t.whole("isotretinoin_months")},
     )
 
 
@@ -420,19 +494,32 @@ def _isotretinoin_recent(given: ScreeningInput, t: Thresholds) -> Finding | None
     last = history.isotretinoin_last_dose
     if last is None:
         return Finding(
-            "Isotretinoin taken in the past, but the date of the last dose is not recorded: "
-            f"record it to know when the {months} months are over."
+            gettext_noop(
+                "Isotretinoin taken in the past, but the date of the last dose is not recorded: "
+                "record it to know when the %(months)s months are over."
+            ),
+            {"months": months},
         )
     until = add_months(last, months)
     if given.on_date >= until:
         return None
     since = (
-        f"{describe_span(last, given.on_date)} ago" if last <= given.on_date else "a future date"
+        Message(gettext_noop("%(span)s ago"), {"span": span_between(last, given.on_date)})
+        if last <= given.on_date
+        else Message(gettext_noop("a future date"))
     )
     return Finding(
-        f"Last isotretinoin dose on {_iso(last)} ({since}); ablative laser treatment waits "
-        f"{months} months after it, until {_iso(until)}: "
-        f"{describe_span(given.on_date, until)} more.",
+        gettext_noop(
+            "Last isotretinoin dose on %(last)s (%(since)s); ablative laser treatment waits "
+            "%(months)s months after it, until %(until)s: %(remaining)s more."
+        ),
+        {
+            "last": last,
+            "since": since,
+            "months": months,
+            "until": until,
+            "remaining": span_between(given.on_date, until),
+        },
         until,
     )
 
@@ -455,22 +542,31 @@ def _fitzpatrick(given: ScreeningInput, t: Thresholds) -> Finding | None:
     skin = given.history.fitzpatrick
     if skin is None or skin < t.whole("fitzpatrick_caution_from"):
         return None
-    return Finding(f"Fitzpatrick skin type {skin.roman}.")
+    return Finding(gettext_noop("Fitzpatrick skin type %(type)s."), {"type": skin.roman})
 
 
 def _keloid(given: ScreeningInput, t: Thresholds) -> Finding | None:
-    reasons = []
-    if given.history.keloid_tendency:
-        reasons.append("keloid tendency in the history")
+    in_history = given.history.keloid_tendency
     keloids = given.profile.count(Morphology.KELOID)
+    scars: Message | None = None
     if keloids:
-        reasons.append(f"{keloids} keloid scar{'s' if keloids != 1 else ''} at examination")
-    return Finding("; ".join(reasons).capitalize() + ".") if reasons else None
+        scars = (
+            Message(gettext_noop("1 keloid scar at examination"))
+            if keloids == 1
+            else Message(gettext_noop("%(count)s keloid scars at examination"), {"count": keloids})
+        )
+    if in_history and scars is not None:
+        return Finding(gettext_noop("Keloid tendency in the history; %(scars)s."), {"scars": scars})
+    if in_history:
+        return Finding(gettext_noop("Keloid tendency in the history."))
+    if scars is not None:
+        return Finding(gettext_noop("%(scars)s."), {"scars": scars})
+    return None
 
 
-def _labs_when(given: ScreeningInput) -> str:
+def _measured(given: ScreeningInput) -> dict[str, Param]:
     measured = given.labs.measured_on
-    return f" (measured {_iso(measured)})" if measured else ""
+    return {"measured": measured} if measured else {}
 
 
 def _platelets_low(given: ScreeningInput, t: Thresholds) -> Finding | None:
@@ -478,8 +574,18 @@ def _platelets_low(given: ScreeningInput, t: Thresholds) -> Finding | None:
     minimum = t.number("platelet_min_10e9_per_l")
     if count is None or count >= minimum:
         return None
+    params: dict[str, Param] = {
+        "count": float(count),
+        "minimum": float(minimum),
+        **_measured(given),
+    }
     return Finding(
-        f"Platelet count {count:g} x10^9/L{_labs_when(given)} is below {minimum:g} x10^9/L."
+        gettext_noop(
+            "Platelet count %(count)s x10^9/L (measured %(measured)s) is below %(minimum)s x10^9/L."
+        )
+        if "measured" in params
+        else gettext_noop("Platelet count %(count)s x10^9/L is below %(minimum)s x10^9/L."),
+        params,
     )
 
 
@@ -488,21 +594,31 @@ def _haemoglobin_low(given: ScreeningInput, t: Thresholds) -> Finding | None:
     minimum = t.number("haemoglobin_min_g_dl")
     if hb is None or hb >= minimum:
         return None
-    return Finding(f"Haemoglobin {hb:g} g/dL{_labs_when(given)} is below {minimum:g} g/dL.")
+    params: dict[str, Param] = {"hb": float(hb), "minimum": float(minimum), **_measured(given)}
+    return Finding(
+        gettext_noop("Haemoglobin %(hb)s g/dL (measured %(measured)s) is below %(minimum)s g/dL.")
+        if "measured" in params
+        else gettext_noop("Haemoglobin %(hb)s g/dL is below %(minimum)s g/dL."),
+        params,
+    )
 
 
 def _labs_missing(given: ScreeningInput, t: Thresholds) -> Finding | None:
-    missing = [
-        name
-        for name, value in (
-            ("platelet count", given.labs.platelet_count_10e9_per_l),
-            ("haemoglobin", given.labs.haemoglobin_g_dl),
+    no_platelets = given.labs.platelet_count_10e9_per_l is None
+    no_hb = given.labs.haemoglobin_g_dl is None
+    if no_platelets and no_hb:
+        return Finding(
+            gettext_noop(
+                "No platelet count or haemoglobin recorded: the PRP limits cannot be checked."
+            )
         )
-        if value is None
-    ]
-    if not missing:
-        return None
-    return Finding(f"No {' or '.join(missing)} recorded: the PRP limits cannot be checked.")
+    if no_platelets:
+        return Finding(
+            gettext_noop("No platelet count recorded: the PRP limits cannot be checked.")
+        )
+    if no_hb:
+        return Finding(gettext_noop("No haemoglobin recorded: the PRP limits cannot be checked."))
+    return None
 
 
 def _filler_age(given: ScreeningInput, t: Thresholds) -> Finding | None:
@@ -510,14 +626,21 @@ def _filler_age(given: ScreeningInput, t: Thresholds) -> Finding | None:
     limit = t.whole("pmma_collagen_age_over")
     if age is None or age > limit:
         return None
-    return Finding(f"Age {age}: PMMA-collagen filler is approved for patients over {limit}.")
+    return Finding(
+        gettext_noop("Age %(age)s: PMMA-collagen filler is approved for patients over %(limit)s."),
+        {"age": age, "limit": limit},
+    )
 
 
 def _filler_age_unknown(given: ScreeningInput, t: Thresholds) -> Finding | None:
     if given.labs.age_years is not None:
         return None
-    limit = t.whole("pmma_collagen_age_over")
-    return Finding(f"Age not recorded: PMMA-collagen filler is approved for patients over {limit}.")
+    return Finding(
+        gettext_noop(
+            "Age not recorded: PMMA-collagen filler is approved for patients over %(limit)s."
+        ),
+        {"limit": t.whole("pmma_collagen_age_over")},
+    )
 
 
 def _filler_indication(given: ScreeningInput, t: Thresholds) -> Finding | None:
@@ -525,8 +648,11 @@ def _filler_indication(given: ScreeningInput, t: Thresholds) -> Finding | None:
     if grade is None or grade >= QualitativeGrade.MODERATE:
         return None
     return Finding(
-        f"Goodman & Baron grade {int(grade)} ({grade.name.lower()}): the approved indication is "
-        "moderate-severe, distensible atrophic cheek scars."
+        gettext_noop(
+            "Goodman & Baron grade %(grade)s (%(name)s): the approved indication is "
+            "moderate-severe, distensible atrophic cheek scars."
+        ),
+        {"grade": int(grade), "name": Term(grade.name.lower())},
     )
 
 
@@ -536,15 +662,20 @@ def _severity_below_moderate(given: ScreeningInput, t: Thresholds) -> Finding | 
     if grade is None or grade >= minimum:
         return None
     return Finding(
-        f"Goodman & Baron grade {int(grade)} ({grade.name.lower()}); the clinic's candidates have "
-        f"grade {minimum} or more (moderate to severe scars)."
+        gettext_noop(
+            "Goodman & Baron grade %(grade)s (%(name)s); the clinic's candidates have grade "
+            "%(minimum)s or more (moderate to severe scars)."
+        ),
+        {"grade": int(grade), "name": Term(grade.name.lower()), "minimum": minimum},
     )
 
 
 def _no_gradual_expectation(given: ScreeningInput, t: Thresholds) -> Finding | None:
     if given.labs.expects_gradual_results_over_sessions is not False:
         return None
-    return Finding("The patient does not expect results to come gradually over several sessions.")
+    return Finding(
+        gettext_noop("The patient does not expect results to come gradually over several sessions.")
+    )
 
 
 DEFAULT_RULES_VERSION = "clinical-2025.1"
@@ -553,26 +684,28 @@ DEFAULT_RULE_LIST: tuple[Rule, ...] = (
     # --- CLINICAL.md 8 and the seed: treat active disease first -----------------------------
     Rule(
         id="active_acne_treat_first",
-        title="Active acne",
+        title=gettext_noop("Active acne"),
         applies_to=ALL,
         condition=_active_acne,
         outcome=Outcome.DEFER,
-        action="Treat the active acne first, then reassess the scars.",
-        explanation=(
+        action=gettext_noop("Treat the active acne first, then reassess the scars."),
+        explanation=gettext_noop(
             "Your acne is still active. We treat it first: new spots would undo scar treatment "
             "and the treatment could irritate them."
         ),
-        source=f"{SEED}; {CLINICAL_8} (standard practice)",
+        source=SEED_AND_STANDARD_PRACTICE,
     ),
     Rule(
         id="skin_infection_treat_first",
-        title="Skin infection in the treatment area",
+        title=gettext_noop("Skin infection in the treatment area"),
         applies_to=ALL,
         condition=_skin_infection,
         outcome=Outcome.DEFER,
-        action="Treat the skin infection first, then reassess.",
-        explanation="There is an infection in the skin we would treat. It must heal first.",
-        source=f"{SEED}; {CLINICAL_8} (standard practice)",
+        action=gettext_noop("Treat the skin infection first, then reassess."),
+        explanation=gettext_noop(
+            "There is an infection in the skin we would treat. It must heal first."
+        ),
+        source=SEED_AND_STANDARD_PRACTICE,
     ),
     # --- Isotretinoin (ASDS consensus) -----------------------------------------------------
     # CLINICAL.md 8 names fully ablative laser and mechanical dermabrasion and says fractional
@@ -581,12 +714,14 @@ DEFAULT_RULE_LIST: tuple[Rule, ...] = (
     # that uses it in fractional mode only can switch these two rules off.
     Rule(
         id="isotretinoin_current_ablative",
-        title="Taking isotretinoin",
+        title=gettext_noop("Taking isotretinoin"),
         applies_to=ABLATIVE,
         condition=_isotretinoin_current,
         outcome=Outcome.DEFER,
-        action="Finish isotretinoin; reassess when the waiting time after the last dose is over.",
-        explanation=(
+        action=gettext_noop(
+            "Finish isotretinoin; reassess when the waiting time after the last dose is over."
+        ),
+        explanation=gettext_noop(
             "You are taking isotretinoin. Laser treatment that removes the skin surface waits "
             "until some months after your last dose, to let the skin heal normally."
         ),
@@ -595,15 +730,15 @@ DEFAULT_RULE_LIST: tuple[Rule, ...] = (
     ),
     Rule(
         id="isotretinoin_recent_ablative",
-        title="Isotretinoin within the waiting time",
+        title=gettext_noop("Isotretinoin within the waiting time"),
         applies_to=ABLATIVE,
         condition=_isotretinoin_recent,
         outcome=Outcome.DEFER,
-        action=(
+        action=gettext_noop(
             "Wait until the date given, then reassess. The consensus sees no need to wait for "
             "superficial peels, non-ablative or fractional lasers."
         ),
-        explanation=(
+        explanation=gettext_noop(
             "You stopped isotretinoin recently. Laser treatment that removes the skin surface "
             "waits until the date we give you; other treatments need not wait."
         ),
@@ -613,12 +748,12 @@ DEFAULT_RULE_LIST: tuple[Rule, ...] = (
     # --- Cell therapy: trial exclusion criteria ----------------------------------------------
     Rule(
         id="cell_therapy_pregnancy_or_breastfeeding",
-        title="Pregnancy or breastfeeding",
+        title=gettext_noop("Pregnancy or breastfeeding"),
         applies_to=CELL_THERAPY,
-        condition=_flag("pregnant_or_breastfeeding", "Pregnant or breastfeeding."),
+        condition=_flag("pregnant_or_breastfeeding", gettext_noop("Pregnant or breastfeeding.")),
         outcome=Outcome.DEFER,
-        action="Reassess after pregnancy and breastfeeding.",
-        explanation=(
+        action=gettext_noop("Reassess after pregnancy and breastfeeding."),
+        explanation=gettext_noop(
             "Cell treatments have not been studied in pregnancy or breastfeeding, so we wait "
             "until after."
         ),
@@ -626,12 +761,12 @@ DEFAULT_RULE_LIST: tuple[Rule, ...] = (
     ),
     Rule(
         id="cell_therapy_active_cancer",
-        title="Active cancer",
+        title=gettext_noop("Active cancer"),
         applies_to=CELL_THERAPY,
-        condition=_flag("active_cancer", "Active cancer."),
+        condition=_flag("active_cancer", gettext_noop("Active cancer.")),
         outcome=Outcome.DEFER,
-        action="Reassess with the oncologist once the cancer is no longer active.",
-        explanation=(
+        action=gettext_noop("Reassess with the oncologist once the cancer is no longer active."),
+        explanation=gettext_noop(
             "Cell treatments are not given while a cancer is active; we can talk again when "
             "your doctors say it is no longer active."
         ),
@@ -639,16 +774,17 @@ DEFAULT_RULE_LIST: tuple[Rule, ...] = (
     ),
     Rule(
         id="cell_therapy_anticoagulants",
-        title="Anticoagulant or antiplatelet drug",
+        title=gettext_noop("Anticoagulant or antiplatelet drug"),
         applies_to=CELL_THERAPY,
         condition=_flag(
-            "anticoagulant_or_antiplatelet", "Taking an anticoagulant or antiplatelet drug."
+            "anticoagulant_or_antiplatelet",
+            gettext_noop("Taking an anticoagulant or antiplatelet drug."),
         ),
         outcome=Outcome.DEFER,
-        action=(
+        action=gettext_noop(
             "Reassess with the prescriber whether the drug can be stopped; never stop it unadvised."
         ),
-        explanation=(
+        explanation=gettext_noop(
             "You take a blood thinner. Cell treatment waits until your doctor and we agree it "
             "is safe; do not stop the medicine yourself."
         ),
@@ -656,23 +792,27 @@ DEFAULT_RULE_LIST: tuple[Rule, ...] = (
     ),
     Rule(
         id="cell_therapy_systemic_infection",
-        title="Systemic infection",
+        title=gettext_noop("Systemic infection"),
         applies_to=CELL_THERAPY,
-        condition=_flag("systemic_infection", "Systemic infection."),
+        condition=_flag("systemic_infection", gettext_noop("Systemic infection.")),
         outcome=Outcome.DEFER,
-        action="Treat the infection, then reassess.",
-        explanation="You have an infection; cell treatment waits until it has cleared.",
+        action=gettext_noop("Treat the infection, then reassess."),
+        explanation=gettext_noop(
+            "You have an infection; cell treatment waits until it has cleared."
+        ),
         source=CELL_TRIALS,
     ),
     # --- Skin type, keloids, herpes ----------------------------------------------------------
     Rule(
         id="fitzpatrick_pigmentation_risk",
-        title="Darker skin type: pigmentation risk",
+        title=gettext_noop("Darker skin type: pigmentation risk"),
         applies_to=PEEL_OR_ABLATIVE,
         condition=_fitzpatrick,
         outcome=Outcome.CAUTION,
-        action="Prime the skin before treatment and keep strict photoprotection before and after.",
-        explanation=(
+        action=gettext_noop(
+            "Prime the skin before treatment and keep strict photoprotection before and after."
+        ),
+        explanation=gettext_noop(
             "Your skin type darkens more easily after peels and lasers. We prepare the skin "
             "beforehand, and strict sun protection is essential."
         ),
@@ -681,12 +821,14 @@ DEFAULT_RULE_LIST: tuple[Rule, ...] = (
     ),
     Rule(
         id="keloid_tendency",
-        title="Keloid tendency",
+        title=gettext_noop("Keloid tendency"),
         applies_to=ABLATIVE | NEEDLING,
         condition=_keloid,
         outcome=Outcome.CAUTION,
-        action="Consider a test area first and review healing before a full treatment.",
-        explanation=(
+        action=gettext_noop(
+            "Consider a test area first and review healing before a full treatment."
+        ),
+        explanation=gettext_noop(
             "Your skin tends to form raised scars. Treatments that wound the skin could cause "
             "new ones, so we go carefully."
         ),
@@ -694,16 +836,18 @@ DEFAULT_RULE_LIST: tuple[Rule, ...] = (
     ),
     Rule(
         id="hsv_antiviral_prophylaxis",
-        title="Herpes simplex history",
+        title=gettext_noop("Herpes simplex history"),
         applies_to=RESURFACING,
-        condition=_flag("herpes_simplex_history", "History of herpes simplex (cold sores)."),
+        condition=_flag(
+            "herpes_simplex_history", gettext_noop("History of herpes simplex (cold sores).")
+        ),
         outcome=Outcome.CAUTION,
-        action="Give antiviral prophylaxis before resurfacing (clinic-configurable).",
-        explanation=(
+        action=gettext_noop("Give antiviral prophylaxis before resurfacing (clinic-configurable)."),
+        explanation=gettext_noop(
             "You have had cold sores. Resurfacing can bring them back, so you take an "
             "antiviral medicine beforehand."
         ),
-        source=f"{CLINICAL_8}: common practice, unverified here",
+        source=COMMON_PRACTICE_UNVERIFIED,
         verified=False,
     ),
     # --- PMMA-collagen filler -------------------------------------------------------------
@@ -711,12 +855,16 @@ DEFAULT_RULE_LIST: tuple[Rule, ...] = (
     # this is the only filler with an evidence entry, so the rules apply to it.
     Rule(
         id="filler_bovine_collagen_skin_test",
-        title="Bovine collagen skin test",
+        title=gettext_noop("Bovine collagen skin test"),
         applies_to=frozenset({Modality.DERMAL_FILLER}),
-        condition=lambda given, t: Finding("PMMA-collagen filler contains bovine collagen."),
+        condition=lambda given, t: Finding(
+            gettext_noop("PMMA-collagen filler contains bovine collagen.")
+        ),
         outcome=Outcome.CAUTION,
-        action="For PMMA-collagen filler, do a skin test first and read it before treating.",
-        explanation=(
+        action=gettext_noop(
+            "For PMMA-collagen filler, do a skin test first and read it before treating."
+        ),
+        explanation=gettext_noop(
             "This filler contains collagen from cattle. A small skin test first checks that "
             "you are not allergic to it."
         ),
@@ -724,37 +872,41 @@ DEFAULT_RULE_LIST: tuple[Rule, ...] = (
     ),
     Rule(
         id="filler_pmma_collagen_age",
-        title="Age for PMMA-collagen filler",
+        title=gettext_noop("Age for PMMA-collagen filler"),
         applies_to=frozenset({Modality.DERMAL_FILLER}),
         condition=_filler_age,
         outcome=Outcome.DEFER,
-        action="Reassess when the patient is over the approved age.",
-        explanation="This filler is approved only for adults above a certain age; you are not yet.",
+        action=gettext_noop("Reassess when the patient is over the approved age."),
+        explanation=gettext_noop(
+            "This filler is approved only for adults above a certain age; you are not yet."
+        ),
         source=PMMA_FDA,
         thresholds=("pmma_collagen_age_over",),
     ),
     Rule(
         id="filler_pmma_collagen_age_not_recorded",
-        title="Age not recorded for PMMA-collagen filler",
+        title=gettext_noop("Age not recorded for PMMA-collagen filler"),
         applies_to=frozenset({Modality.DERMAL_FILLER}),
         condition=_filler_age_unknown,
         outcome=Outcome.CAUTION,
-        action="Record the patient's age and confirm it is over the approved age.",
-        explanation="This filler is approved only for adults above a certain age; we check yours.",
+        action=gettext_noop("Record the patient's age and confirm it is over the approved age."),
+        explanation=gettext_noop(
+            "This filler is approved only for adults above a certain age; we check yours."
+        ),
         source=PMMA_FDA,
         thresholds=("pmma_collagen_age_over",),
     ),
     Rule(
         id="filler_pmma_collagen_indication",
-        title="Outside the PMMA-collagen filler indication",
+        title=gettext_noop("Outside the PMMA-collagen filler indication"),
         applies_to=frozenset({Modality.DERMAL_FILLER}),
         condition=_filler_indication,
         outcome=Outcome.CAUTION,
-        action=(
+        action=gettext_noop(
             "Explain that the approved indication is moderate-severe, distensible atrophic "
             "cheek scars."
         ),
-        explanation=(
+        explanation=gettext_noop(
             "This filler is approved for deeper, soft depressed scars of the cheek; yours are "
             "milder, so the benefit may be small."
         ),
@@ -763,78 +915,90 @@ DEFAULT_RULE_LIST: tuple[Rule, ...] = (
     # --- PRP (CLINICAL.md 6): contraindications -----------------------------------------------
     Rule(
         id="prp_platelets_below_minimum",
-        title="Low platelet count",
+        title=gettext_noop("Low platelet count"),
         applies_to=BLOOD_PRODUCT,
         condition=_platelets_low,
         outcome=Outcome.CONTRAINDICATED,
-        action="No PRP; consider microneedling without PRP.",
-        explanation="Your platelet count is too low for a platelet-rich plasma treatment.",
+        action=gettext_noop("No PRP; consider microneedling without PRP."),
+        explanation=gettext_noop(
+            "Your platelet count is too low for a platelet-rich plasma treatment."
+        ),
         source=PRP_LISTS,
         thresholds=("platelet_min_10e9_per_l",),
     ),
     Rule(
         id="prp_haemoglobin_below_minimum",
-        title="Low haemoglobin",
+        title=gettext_noop("Low haemoglobin"),
         applies_to=BLOOD_PRODUCT,
         condition=_haemoglobin_low,
         outcome=Outcome.CONTRAINDICATED,
-        action="No PRP; consider microneedling without PRP.",
-        explanation="Your haemoglobin is too low to take blood for platelet-rich plasma.",
+        action=gettext_noop("No PRP; consider microneedling without PRP."),
+        explanation=gettext_noop(
+            "Your haemoglobin is too low to take blood for platelet-rich plasma."
+        ),
         source=PRP_LISTS,
         thresholds=("haemoglobin_min_g_dl",),
     ),
     Rule(
         id="prp_platelet_dysfunction",
-        title="Platelet dysfunction or bleeding disorder",
+        title=gettext_noop("Platelet dysfunction or bleeding disorder"),
         applies_to=BLOOD_PRODUCT,
-        condition=_flag("bleeding_or_platelet_disorder", "Bleeding or platelet disorder recorded."),
+        condition=_flag(
+            "bleeding_or_platelet_disorder", gettext_noop("Bleeding or platelet disorder recorded.")
+        ),
         outcome=Outcome.CONTRAINDICATED,
-        action="No PRP.",
-        explanation="PRP relies on your platelets working normally, and yours do not.",
+        action=gettext_noop("No PRP."),
+        explanation=gettext_noop(
+            "PRP relies on your platelets working normally, and yours do not."
+        ),
         source=PRP_LISTS,
     ),
     Rule(
         id="prp_sepsis_or_systemic_infection",
-        title="Sepsis or systemic infection",
+        title=gettext_noop("Sepsis or systemic infection"),
         applies_to=BLOOD_PRODUCT,
-        condition=_flag("systemic_infection", "Systemic infection recorded."),
+        condition=_flag("systemic_infection", gettext_noop("Systemic infection recorded.")),
         outcome=Outcome.CONTRAINDICATED,
-        action="No PRP while the infection lasts.",
-        explanation="PRP is not given while you have an infection in the body.",
+        action=gettext_noop("No PRP while the infection lasts."),
+        explanation=gettext_noop("PRP is not given while you have an infection in the body."),
         source=PRP_LISTS,
     ),
     Rule(
         id="prp_local_infection",
-        title="Local infection",
+        title=gettext_noop("Local infection"),
         applies_to=BLOOD_PRODUCT,
-        condition=_flag("skin_infection_in_treatment_area", "Infection in the treatment area."),
+        condition=_flag(
+            "skin_infection_in_treatment_area", gettext_noop("Infection in the treatment area.")
+        ),
         outcome=Outcome.CONTRAINDICATED,
-        action="No PRP while the infection lasts.",
-        explanation="PRP is not given into skin that is infected.",
+        action=gettext_noop("No PRP while the infection lasts."),
+        explanation=gettext_noop("PRP is not given into skin that is infected."),
         source=PRP_LISTS,
     ),
     # --- PRP (CLINICAL.md 6): cautions ----------------------------------------------------
     Rule(
         id="prp_labs_not_recorded",
-        title="Platelet count or haemoglobin not recorded",
+        title=gettext_noop("Platelet count or haemoglobin not recorded"),
         applies_to=BLOOD_PRODUCT,
         condition=_labs_missing,
         outcome=Outcome.CAUTION,
-        action="Check platelet count and haemoglobin before PRP.",
-        explanation="We check a blood count before PRP.",
+        action=gettext_noop("Check platelet count and haemoglobin before PRP."),
+        explanation=gettext_noop("We check a blood count before PRP."),
         # Not a rule of CLINICAL.md itself: the limits of section 6 cannot be applied without
         # the values. Switch off if the clinic does not test every PRP patient.
-        source=f"{PRP_LISTS}; clinic policy",
+        source=PRP_LISTS_AND_CLINIC_POLICY,
         verified=False,
     ),
     Rule(
         id="prp_nsaids_within_48h",
-        title="NSAIDs within 48 hours",
+        title=gettext_noop("NSAIDs within 48 hours"),
         applies_to=BLOOD_PRODUCT,
-        condition=_labs_flag("nsaid_within_48h", "NSAID taken within the last 48 hours."),
+        condition=_labs_flag(
+            "nsaid_within_48h", gettext_noop("NSAID taken within the last 48 hours.")
+        ),
         outcome=Outcome.CAUTION,
-        action="Avoid NSAIDs for 48 hours before PRP; consider rescheduling.",
-        explanation=(
+        action=gettext_noop("Avoid NSAIDs for 48 hours before PRP; consider rescheduling."),
+        explanation=gettext_noop(
             "Painkillers such as ibuprofen weaken platelets for a while; avoid them for two "
             "days before PRP."
         ),
@@ -842,52 +1006,60 @@ DEFAULT_RULE_LIST: tuple[Rule, ...] = (
     ),
     Rule(
         id="prp_systemic_steroids_within_2_weeks",
-        title="Systemic steroids within 2 weeks",
+        title=gettext_noop("Systemic steroids within 2 weeks"),
         applies_to=BLOOD_PRODUCT,
         condition=_labs_flag(
-            "systemic_steroids_within_2_weeks", "Systemic steroids within the last 2 weeks."
+            "systemic_steroids_within_2_weeks",
+            gettext_noop("Systemic steroids within the last 2 weeks."),
         ),
         outcome=Outcome.CAUTION,
-        action="Discuss timing: systemic steroids within 2 weeks are on PRP exclusion lists.",
-        explanation=(
+        action=gettext_noop(
+            "Discuss timing: systemic steroids within 2 weeks are on PRP exclusion lists."
+        ),
+        explanation=gettext_noop(
             "Steroid tablets or injections in the last two weeks may make PRP work less well."
         ),
         source=PRP_LISTS,
     ),
     Rule(
         id="prp_anticoagulants",
-        title="Anticoagulant or antiplatelet drug",
+        title=gettext_noop("Anticoagulant or antiplatelet drug"),
         applies_to=BLOOD_PRODUCT,
         condition=_flag(
-            "anticoagulant_or_antiplatelet", "Taking an anticoagulant or antiplatelet drug."
+            "anticoagulant_or_antiplatelet",
+            gettext_noop("Taking an anticoagulant or antiplatelet drug."),
         ),
         outcome=Outcome.CAUTION,
-        action="Expect more bruising; agree with the prescriber; never stop the drug unadvised.",
-        explanation="Blood thinners can cause more bruising and bleeding with PRP.",
+        action=gettext_noop(
+            "Expect more bruising; agree with the prescriber; never stop the drug unadvised."
+        ),
+        explanation=gettext_noop("Blood thinners can cause more bruising and bleeding with PRP."),
         source=PRP_LISTS,
     ),
     Rule(
         id="prp_smoking",
-        title="Smoking",
+        title=gettext_noop("Smoking"),
         applies_to=BLOOD_PRODUCT,
-        condition=_labs_flag("smoker", "Smokes."),
+        condition=_labs_flag("smoker", gettext_noop("Smokes.")),
         outcome=Outcome.CAUTION,
-        action="Advise stopping smoking around treatment; smoking is on PRP exclusion lists.",
-        explanation="Smoking slows healing and may make PRP work less well.",
+        action=gettext_noop(
+            "Advise stopping smoking around treatment; smoking is on PRP exclusion lists."
+        ),
+        explanation=gettext_noop("Smoking slows healing and may make PRP work less well."),
         source=PRP_LISTS,
     ),
     # --- The seed clinic's candidate criteria for cell therapy --------------------------------
     Rule(
         id="cell_therapy_scar_severity_below_moderate",
-        title="Scars milder than the candidate criteria",
+        title=gettext_noop("Scars milder than the candidate criteria"),
         applies_to=CELL_THERAPY,
         condition=_severity_below_moderate,
         outcome=Outcome.CAUTION,
-        action=(
+        action=gettext_noop(
             "Not a candidate by the clinic's criteria (moderate to severe scars): discuss "
             "simpler options; flat marks are a colour problem that contour treatment does not fix."
         ),
-        explanation=(
+        explanation=gettext_noop(
             "Cell treatment is offered for moderate to severe scars; yours are milder, and "
             "simpler treatments may suit you better."
         ),
@@ -896,14 +1068,14 @@ DEFAULT_RULE_LIST: tuple[Rule, ...] = (
     ),
     Rule(
         id="cell_therapy_gradual_results_not_expected",
-        title="Expectations of gradual results",
+        title=gettext_noop("Expectations of gradual results"),
         applies_to=CELL_THERAPY,
         condition=_no_gradual_expectation,
         outcome=Outcome.CAUTION,
-        action=(
+        action=gettext_noop(
             "Counsel: results come gradually over weeks to months and may need several sessions."
         ),
-        explanation=(
+        explanation=gettext_noop(
             "Results come slowly, over weeks to months, and may need more than one session. "
             "We want you to know this before you decide."
         ),
@@ -945,7 +1117,7 @@ def screen(
                 rule_id=rule.id,
                 title=rule.title,
                 outcome=rule.outcome,
-                reason=finding.reason,
+                text=finding.text,
                 action=rule.action,
                 explanation=rule.explanation,
                 source=rule.source,

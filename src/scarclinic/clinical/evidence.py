@@ -16,8 +16,14 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Literal
 
-NO_EVIDENCE_ENTRY = "No evidence entry in the clinical reference: no published result to quote."
-NOT_IN_CLINICAL_MD = "Not given in the clinical reference: clinic-configurable, unverified."
+from scarclinic.clinical.text import Joined, Message, Term, gettext_noop
+
+NO_EVIDENCE_ENTRY = gettext_noop(
+    "No evidence entry in the clinical reference: no published result to quote."
+)
+NOT_IN_CLINICAL_MD = gettext_noop(
+    "Not given in the clinical reference: clinic-configurable, unverified."
+)
 # Risk texts without a source are general descriptions for the clinic's medical director to
 # review; they carry no figures.
 GENERAL_RISK = None
@@ -44,17 +50,19 @@ class Modality(StrEnum):
 
 
 MODALITY_LABELS: dict[Modality, str] = {
-    Modality.STEM_CELL_SVF_INJECTION: "Stem cell / SVF injection",
-    Modality.TOPICAL_CELL_PRODUCT_AFTER_MICRONEEDLING: "Cell-derived product after microneedling",
-    Modality.MICRONEEDLING_PRP: "Microneedling with PRP",
-    Modality.MICRONEEDLING: "Microneedling",
-    Modality.FRACTIONAL_ABLATIVE_LASER: "Fractional ablative laser (CO2 / erbium)",
-    Modality.NON_ABLATIVE_FRACTIONAL_LASER: "Non-ablative fractional laser",
-    Modality.CHEMICAL_PEEL: "Chemical peel",
-    Modality.TCA_CROSS: "TCA CROSS",
-    Modality.SUBCISION: "Subcision",
-    Modality.DERMAL_FILLER: "Dermal filler",
-    Modality.PUNCH_EXCISION_ELEVATION: "Punch excision / elevation",
+    Modality.STEM_CELL_SVF_INJECTION: gettext_noop("Stem cell / SVF injection"),
+    Modality.TOPICAL_CELL_PRODUCT_AFTER_MICRONEEDLING: gettext_noop(
+        "Cell-derived product after microneedling"
+    ),
+    Modality.MICRONEEDLING_PRP: gettext_noop("Microneedling with PRP"),
+    Modality.MICRONEEDLING: gettext_noop("Microneedling"),
+    Modality.FRACTIONAL_ABLATIVE_LASER: gettext_noop("Fractional ablative laser (CO2 / erbium)"),
+    Modality.NON_ABLATIVE_FRACTIONAL_LASER: gettext_noop("Non-ablative fractional laser"),
+    Modality.CHEMICAL_PEEL: gettext_noop("Chemical peel"),
+    Modality.TCA_CROSS: gettext_noop("TCA CROSS"),
+    Modality.SUBCISION: gettext_noop("Subcision"),
+    Modality.DERMAL_FILLER: gettext_noop("Dermal filler"),
+    Modality.PUNCH_EXCISION_ELEVATION: gettext_noop("Punch excision / elevation"),
 }
 
 
@@ -80,15 +88,15 @@ class EvidenceLevel(StrEnum):
 
 
 EVIDENCE_LEVEL_LABELS: dict[EvidenceLevel, str] = {
-    EvidenceLevel.META_ANALYSIS: "meta-analysis",
-    EvidenceLevel.SYSTEMATIC_REVIEW: "systematic review",
-    EvidenceLevel.RANDOMISED_CONTROLLED_TRIAL: "randomised controlled trial",
-    EvidenceLevel.SYSTEMATIC_REVIEW_LOW_QUALITY: (
+    EvidenceLevel.META_ANALYSIS: gettext_noop("meta-analysis"),
+    EvidenceLevel.SYSTEMATIC_REVIEW: gettext_noop("systematic review"),
+    EvidenceLevel.RANDOMISED_CONTROLLED_TRIAL: gettext_noop("randomised controlled trial"),
+    EvidenceLevel.SYSTEMATIC_REVIEW_LOW_QUALITY: gettext_noop(
         "systematic review of low-to-moderate quality evidence"
     ),
-    EvidenceLevel.COMPARATIVE_STUDY: "comparative study, randomisation not stated",
-    EvidenceLevel.CASE_SERIES: "case series",
-    EvidenceLevel.NOT_STATED: "study design not stated in the clinical reference",
+    EvidenceLevel.COMPARATIVE_STUDY: gettext_noop("comparative study, randomisation not stated"),
+    EvidenceLevel.CASE_SERIES: gettext_noop("case series"),
+    EvidenceLevel.NOT_STATED: gettext_noop("study design not stated in the clinical reference"),
 }
 
 STRONG_LEVELS = frozenset(
@@ -125,12 +133,32 @@ class EvidenceEntry:
 
     @property
     def summary(self) -> str:
-        size = f"n = {self.n} {self.n_unit}" if self.n is not None else "n not stated"
-        text = (
-            f"{self.intervention}: {self.effect} ({self.measure}); "
-            f"{self.design}, {size}; {self.citation}"
+        return self.summary_text.english
+
+    @property
+    def summary_text(self) -> Message:
+        """The result in one line, translatable; the citation stays as published."""
+        size = (
+            Message(gettext_noop("n = %(n)s %(unit)s"), {"n": self.n, "unit": Term(self.n_unit)})
+            if self.n is not None
+            else Message(gettext_noop("n not stated"))
         )
-        return f"{text}. {self.note}" if self.note else text
+        text = Message(
+            gettext_noop(
+                "%(intervention)s: %(effect)s (%(measure)s); %(design)s, %(size)s; %(citation)s"
+            ),
+            {
+                "intervention": Term(self.intervention),
+                "effect": Term(self.effect),
+                "measure": Term(self.measure),
+                "design": Term(self.design),
+                "size": size,
+                "citation": self.citation,
+            },
+        )
+        if not self.note:
+            return text
+        return Message(gettext_noop("%(text)s. %(note)s"), {"text": text, "note": Term(self.note)})
 
 
 M = Modality
@@ -140,114 +168,116 @@ EVIDENCE: tuple[EvidenceEntry, ...] = (
     EvidenceEntry(
         id="kang_lu_2022",
         modalities=frozenset({M.MICRONEEDLING_PRP}),
-        intervention="Microneedling + PRP vs microneedling",
-        effect="> 50% improvement, OR 2.97 (1.96-4.51)",
-        measure="odds of more than 50% improvement",
-        design="meta-analysis of 14 studies",
+        intervention=gettext_noop("Microneedling + PRP vs microneedling"),
+        effect=gettext_noop("> 50% improvement, OR 2.97 (1.96-4.51)"),
+        measure=gettext_noop("odds of more than 50% improvement"),
+        design=gettext_noop("meta-analysis of 14 studies"),
         level=EvidenceLevel.META_ANALYSIS,
         n=472,
-        n_unit="patients",
+        n_unit=gettext_noop("patients"),
         citation="Kang & Lu, Front Med 2022",
     ),
     EvidenceEntry(
         id="alam_2014",
         modalities=frozenset({M.MICRONEEDLING}),
-        intervention="Microneedling alone",
-        effect="quantitative score -3.4 at 6 months",
-        measure="change in a quantitative scar score; 3 sessions 2 weeks apart",
-        design="RCT, split-face",
+        intervention=gettext_noop("Microneedling alone"),
+        effect=gettext_noop("quantitative score -3.4 at 6 months"),
+        measure=gettext_noop("change in a quantitative scar score; 3 sessions 2 weeks apart"),
+        design=gettext_noop("RCT, split-face"),
         level=EvidenceLevel.RANDOMISED_CONTROLLED_TRIAL,
         n=15,
-        n_unit="patients",
+        n_unit=gettext_noop("patients"),
         citation="Alam et al. JAMA Dermatol 2014",
     ),
     EvidenceEntry(
         id="xu_deng_2018",
         modalities=frozenset({M.FRACTIONAL_ABLATIVE_LASER}),
-        intervention="Fractional CO2",
-        effect="effective; tailor sessions",
-        measure="overall effectiveness",
-        design="systematic review",
+        intervention=gettext_noop("Fractional CO2"),
+        effect=gettext_noop("effective; tailor sessions"),
+        measure=gettext_noop("overall effectiveness"),
+        design=gettext_noop("systematic review"),
         level=EvidenceLevel.SYSTEMATIC_REVIEW,
         n=None,
-        n_unit="patients",
+        n_unit=gettext_noop("patients"),
         citation="Xu & Deng 2018",
-        note="Fractional CO2; erbium is not covered by this entry.",
+        note=gettext_noop("Fractional CO2; erbium is not covered by this entry."),
     ),
     EvidenceEntry(
         id="lasers_surg_med_2014_interval",
         modalities=frozenset({M.FRACTIONAL_ABLATIVE_LASER}),
-        intervention="Fractional CO2",
-        effect="1- vs 3-month interval: no difference",
-        measure="result by treatment interval",
-        design="study design not stated",
+        intervention=gettext_noop("Fractional CO2"),
+        effect=gettext_noop("1- vs 3-month interval: no difference"),
+        measure=gettext_noop("result by treatment interval"),
+        design=gettext_noop("study design not stated"),
         level=EvidenceLevel.NOT_STATED,
         n=None,
-        n_unit="patients",
+        n_unit=gettext_noop("patients"),
         citation="Lasers Surg Med 2014;46:89-93",
     ),
     EvidenceEntry(
         id="kwon_2020",
         modalities=frozenset({M.TOPICAL_CELL_PRODUCT_AFTER_MICRONEEDLING}),
-        intervention="ADSC exosomes + fractional CO2",
-        effect="ECCA -32.5% vs -19.9%",
-        measure="ECCA change, treated vs other side of the face",
-        design="RCT, split-face",
+        intervention=gettext_noop("ADSC exosomes + fractional CO2"),
+        effect=gettext_noop("ECCA -32.5% vs -19.9%"),
+        measure=gettext_noop("ECCA change, treated vs other side of the face"),
+        design=gettext_noop("RCT, split-face"),
         level=EvidenceLevel.RANDOMISED_CONTROLLED_TRIAL,
         n=25,
-        n_unit="patients",
+        n_unit=gettext_noop("patients"),
         citation="Kwon et al. Acta Derm Venereol 2020",
-        note="The product was applied after fractional CO2 laser, not microneedling: indirect.",
+        note=gettext_noop(
+            "The product was applied after fractional CO2 laser, not microneedling: indirect."
+        ),
         indirect=True,
     ),
     EvidenceEntry(
         id="svf_gel_2025",
         modalities=frozenset({M.STEM_CELL_SVF_INJECTION, M.FRACTIONAL_ABLATIVE_LASER}),
-        intervention="SVF-gel (1 injection) vs CO2 laser (2 sessions)",
-        effect="ECCA -60.3 vs -43.3 at 24 weeks",
-        measure="ECCA change at 24 weeks",
-        design="split-face",
+        intervention=gettext_noop("SVF-gel (1 injection) vs CO2 laser (2 sessions)"),
+        effect=gettext_noop("ECCA -60.3 vs -43.3 at 24 weeks"),
+        measure=gettext_noop("ECCA change at 24 weeks"),
+        design=gettext_noop("split-face"),
         level=EvidenceLevel.COMPARATIVE_STUDY,
         n=10,
-        n_unit="patients",
+        n_unit=gettext_noop("patients"),
         citation="J Cosmet Dermatol 2025;24:e70131",
     ),
     EvidenceEntry(
         id="stachura_2021",
         modalities=frozenset({M.STEM_CELL_SVF_INJECTION}),
-        intervention="ADSC / SVF for scars overall",
-        effect="possibly non-inferior to PRP or laser",
-        measure="scar improvement, all scar types (not only acne)",
-        design="systematic review, evidence of low-to-moderate quality",
+        intervention=gettext_noop("ADSC / SVF for scars overall"),
+        effect=gettext_noop("possibly non-inferior to PRP or laser"),
+        measure=gettext_noop("scar improvement, all scar types (not only acne)"),
+        design=gettext_noop("systematic review, evidence of low-to-moderate quality"),
         level=EvidenceLevel.SYSTEMATIC_REVIEW_LOW_QUALITY,
         n=665,
-        n_unit="patients",
+        n_unit=gettext_noop("patients"),
         citation="Stachura et al. J Clin Med 2021",
     ),
     EvidenceEntry(
         id="lee_2002",
         modalities=frozenset({M.TCA_CROSS}),
-        intervention="TCA CROSS for ice-pick scars",
-        effect="good response 82% (65% TCA), 94% (100% TCA)",
-        measure="proportion with a good response",
-        design="study design not stated",
+        intervention=gettext_noop("TCA CROSS for ice-pick scars"),
+        effect=gettext_noop("good response 82% (65% TCA), 94% (100% TCA)"),
+        measure=gettext_noop("proportion with a good response"),
+        design=gettext_noop("study design not stated"),
         level=EvidenceLevel.NOT_STATED,
         n=65,
-        n_unit="patients",
+        n_unit=gettext_noop("patients"),
         citation="Lee et al. Dermatol Surg 2002;28:1017-21",
     ),
     EvidenceEntry(
         id="karnik_2014",
         modalities=frozenset({M.DERMAL_FILLER}),
-        intervention="PMMA-collagen filler vs saline",
-        effect="responders 64% vs 33% with saline at 6 months",
-        measure="responder rate at 6 months",
-        design="RCT",
+        intervention=gettext_noop("PMMA-collagen filler vs saline"),
+        effect=gettext_noop("responders 64% vs 33% with saline at 6 months"),
+        measure=gettext_noop("responder rate at 6 months"),
+        design=gettext_noop("RCT"),
         level=EvidenceLevel.RANDOMISED_CONTROLLED_TRIAL,
         n=147,
-        n_unit="patients",
+        n_unit=gettext_noop("patients"),
         citation="Karnik et al. J Am Acad Dermatol 2014;71:77-83",
-        note="PMMA-collagen filler only; other fillers have no evidence entry here.",
+        note=gettext_noop("PMMA-collagen filler only; other fillers have no evidence entry here."),
     ),
 )
 
@@ -289,15 +319,31 @@ class SessionPlan:
 
     @property
     def describe(self) -> str:
+        return self.text.english
+
+    @property
+    def text(self) -> Joined:
+        """'3-4 sessions, every 2-4 weeks', translatable."""
         sessions = _span_text(self.sessions_min, self.sessions_max)
-        text = f"{sessions} session{'s' if self.sessions_max > 1 else ''}"
+        parts: list[Message] = [
+            Message(gettext_noop("%(sessions)s sessions"), {"sessions": sessions})
+            if self.sessions_max > 1
+            else Message(gettext_noop("%(sessions)s session"), {"sessions": sessions})
+        ]
         if self.interval_min is not None and self.interval_max is not None:
-            text += (
-                f", every {_span_text(self.interval_min, self.interval_max)} {self.interval_unit}"
+            interval = {"interval": _span_text(self.interval_min, self.interval_max)}
+            parts.append(
+                Message(gettext_noop(", every %(interval)s weeks"), interval)
+                if self.interval_unit == "weeks"
+                else Message(gettext_noop(", every %(interval)s months"), interval)
             )
         if not self.verified:
-            text += " (placeholder set by the clinic; not in the clinical reference)"
-        return text
+            parts.append(
+                Message(
+                    gettext_noop(" (placeholder set by the clinic; not in the clinical reference)")
+                )
+            )
+        return Joined(tuple(parts), "")
 
 
 def _span_text(low: int, high: int) -> str:
@@ -320,9 +366,17 @@ class DowntimeRange:
 
     @property
     def describe(self) -> str:
+        return self.text.english
+
+    @property
+    def text(self) -> Message:
         if self.min_days is None or self.max_days is None:
-            return "Downtime not given in the clinical reference: set by the clinic."
-        return f"{_span_text(self.min_days, self.max_days)} days"
+            return Message(
+                gettext_noop("Downtime not given in the clinical reference: set by the clinic.")
+            )
+        return Message(
+            gettext_noop("%(days)s days"), {"days": _span_text(self.min_days, self.max_days)}
+        )
 
 
 @dataclass(frozen=True)
@@ -357,9 +411,13 @@ class ModalityInfo:
 
     @property
     def evidence_summary(self) -> str:
+        return self.evidence_summary_text.english
+
+    @property
+    def evidence_summary_text(self) -> Message | Joined:
         if not self.evidence:
-            return NO_EVIDENCE_ENTRY
-        return " | ".join(e.summary for e in self.evidence)
+            return Message(NO_EVIDENCE_ENTRY)
+        return Joined(tuple(e.summary_text for e in self.evidence), " | ")
 
     def with_clinic_settings(
         self, *, sessions: SessionPlan | None = None, downtime: DowntimeRange | None = None
@@ -372,43 +430,59 @@ class ModalityInfo:
         )
 
 
-_NO_SKIN_TYPE_RULE = "No skin-type rule in the clinical reference."
-_PIH_FITZPATRICK = (
+_NO_SKIN_TYPE_RULE = gettext_noop("No skin-type rule in the clinical reference.")
+_PIH_FITZPATRICK = gettext_noop(
     "Fitzpatrick IV-VI: higher risk of post-inflammatory hyperpigmentation; caution, "
     "priming and strict photoprotection (clinical reference §8)."
 )
-_NOT_COVERED_REGULATION = "Not covered in the clinical reference; follow local regulation."
-_CELL_REGULATION = (
+_NOT_COVERED_REGULATION = gettext_noop(
+    "Not covered in the clinical reference; follow local regulation."
+)
+_CELL_REGULATION = gettext_noop(
     "Investigational in most jurisdictions. In the US, enzymatically isolated SVF and "
     "culture-expanded cells are more than minimally manipulated and need an IND (21 CFR 1271; "
     "US v. US Stem Cell Clinic, 11th Cir. 2021; clinical reference §11). Record the product's "
     "regulatory class and disclose it in the consent."
 )
-_PIH = Risk("Darkening of the skin (post-inflammatory hyperpigmentation)", "clinical reference §8")
-_HSV = Risk("Cold-sore (herpes simplex) reactivation", "clinical reference §8, unverified")
-_KELOID = Risk("Raised scarring in people prone to keloids", "clinical reference §8")
-_INFECTION = Risk("Infection")
-_REDNESS_SWELLING = Risk("Redness and swelling for a few days")
-_BRUISING = Risk("Bruising")
+_PIH = Risk(
+    gettext_noop("Darkening of the skin (post-inflammatory hyperpigmentation)"),
+    "clinical reference §8",
+)
+_HSV = Risk(
+    gettext_noop("Cold-sore (herpes simplex) reactivation"), "clinical reference §8, unverified"
+)
+_KELOID = Risk(gettext_noop("Raised scarring in people prone to keloids"), "clinical reference §8")
+_INFECTION = Risk(gettext_noop("Infection"))
+_REDNESS_SWELLING = Risk(gettext_noop("Redness and swelling for a few days"))
+_BRUISING = Risk(gettext_noop("Bruising"))
 
 _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
     ModalityInfo(
         modality=M.STEM_CELL_SVF_INJECTION,
-        mechanism=(
+        mechanism=gettext_noop(
             "A small amount of the patient's fat is taken by liposuction; the cell-rich part "
             "(stromal vascular fraction) is separated and injected under the scars to "
             "encourage repair."
         ),
         sessions=SessionPlan(
-            1, 1, None, None, "weeks", "SVF / fat: often one session", "clinical reference §9", True
+            1,
+            1,
+            None,
+            None,
+            "weeks",
+            gettext_noop("SVF / fat: often one session"),
+            "clinical reference §9",
+            True,
         ),
         downtime=DowntimeRange(),
-        common_risks=(Risk("Swelling and bruising where fat is taken and where it is injected"),),
+        common_risks=(
+            Risk(gettext_noop("Swelling and bruising where fat is taken and where it is injected")),
+        ),
         serious_risks=(
-            Risk("Bleeding, infection or an uneven contour where the fat is taken"),
-            Risk("Contamination of the cell product"),
+            Risk(gettext_noop("Bleeding, infection or an uneven contour where the fat is taken")),
+            Risk(gettext_noop("Contamination of the cell product")),
             Risk(
-                "Long-term effects unknown: the treatment is investigational",
+                gettext_noop("Long-term effects unknown: the treatment is investigational"),
                 "clinical reference §11",
             ),
         ),
@@ -424,7 +498,7 @@ _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
     ),
     ModalityInfo(
         modality=M.TOPICAL_CELL_PRODUCT_AFTER_MICRONEEDLING,
-        mechanism=(
+        mechanism=gettext_noop(
             "Fine needles make tiny channels in the skin, and a product made from cells "
             "(for example from fat-derived stem cells) is applied so it can reach into them."
         ),
@@ -435,8 +509,10 @@ _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
             2,
             4,
             "weeks",
-            "Assumed to follow the microneedling protocol; not given in the clinical reference: "
-            "clinic-configurable, unverified.",
+            gettext_noop(
+                "Assumed to follow the microneedling protocol; not given in the clinical "
+                "reference: clinic-configurable, unverified."
+            ),
             None,
             False,
         ),
@@ -444,10 +520,10 @@ _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
         common_risks=(_REDNESS_SWELLING,),
         serious_risks=(
             _INFECTION,
-            Risk("Reaction to the product"),
+            Risk(gettext_noop("Reaction to the product")),
             _KELOID,
             Risk(
-                "Long-term effects unknown: the treatment is investigational",
+                gettext_noop("Long-term effects unknown: the treatment is investigational"),
                 "clinical reference §11",
             ),
         ),
@@ -463,7 +539,7 @@ _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
     ),
     ModalityInfo(
         modality=M.MICRONEEDLING_PRP,
-        mechanism=(
+        mechanism=gettext_noop(
             "Microneedling, with platelet-rich plasma made from the patient's own blood "
             "applied to the skin; platelets release growth factors that support healing."
         ),
@@ -473,12 +549,15 @@ _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
             2,
             4,
             "weeks",
-            "Microneedling +/- PRP: 3-4 sessions every 2-4 weeks",
+            gettext_noop("Microneedling +/- PRP: 3-4 sessions every 2-4 weeks"),
             "clinical reference §9",
             True,
         ),
         downtime=DowntimeRange(),
-        common_risks=(_REDNESS_SWELLING, Risk("Pinpoint bleeding; a bruise where blood is drawn")),
+        common_risks=(
+            _REDNESS_SWELLING,
+            Risk(gettext_noop("Pinpoint bleeding; a bruise where blood is drawn")),
+        ),
         serious_risks=(_INFECTION, _KELOID),
         skin_type=_NO_SKIN_TYPE_RULE,
         regulatory_status=_NOT_COVERED_REGULATION,
@@ -492,7 +571,7 @@ _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
     ),
     ModalityInfo(
         modality=M.MICRONEEDLING,
-        mechanism=(
+        mechanism=gettext_noop(
             "A device with fine needles makes many tiny wounds; as they heal the skin makes "
             "new collagen, which gradually lifts shallow scars."
         ),
@@ -502,12 +581,12 @@ _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
             2,
             4,
             "weeks",
-            "Microneedling +/- PRP: 3-4 sessions every 2-4 weeks",
+            gettext_noop("Microneedling +/- PRP: 3-4 sessions every 2-4 weeks"),
             "clinical reference §9",
             True,
         ),
         downtime=DowntimeRange(),
-        common_risks=(_REDNESS_SWELLING, Risk("Pinpoint bleeding")),
+        common_risks=(_REDNESS_SWELLING, Risk(gettext_noop("Pinpoint bleeding"))),
         serious_risks=(_INFECTION, _KELOID),
         skin_type=_NO_SKIN_TYPE_RULE,
         regulatory_status=_NOT_COVERED_REGULATION,
@@ -521,7 +600,7 @@ _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
     ),
     ModalityInfo(
         modality=M.FRACTIONAL_ABLATIVE_LASER,
-        mechanism=(
+        mechanism=gettext_noop(
             "A CO2 or erbium laser removes tiny columns of skin; healing remodels the collagen "
             "and smooths the surface."
         ),
@@ -531,12 +610,15 @@ _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
             1,
             3,
             "months",
-            "Fractional CO2: about 3 sessions every 1-3 months (erbium: unverified)",
+            gettext_noop("Fractional CO2: about 3 sessions every 1-3 months (erbium: unverified)"),
             "clinical reference §9",
             True,
         ),
         downtime=DowntimeRange(),
-        common_risks=(_REDNESS_SWELLING, Risk("Crusting and peeling while the skin heals")),
+        common_risks=(
+            _REDNESS_SWELLING,
+            Risk(gettext_noop("Crusting and peeling while the skin heals")),
+        ),
         serious_risks=(_PIH, _HSV, _INFECTION, _KELOID),
         skin_type=_PIH_FITZPATRICK,
         regulatory_status=_NOT_COVERED_REGULATION,
@@ -550,14 +632,14 @@ _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
     ),
     ModalityInfo(
         modality=M.NON_ABLATIVE_FRACTIONAL_LASER,
-        mechanism=(
+        mechanism=gettext_noop(
             "A laser heats tiny columns of skin without removing the surface; healing makes "
             "new collagen."
         ),
         sessions=_unverified_plan(),
         downtime=DowntimeRange(),
         common_risks=(_REDNESS_SWELLING,),
-        serious_risks=(_HSV, Risk("Changes in skin colour")),
+        serious_risks=(_HSV, Risk(gettext_noop("Changes in skin colour"))),
         skin_type=_NO_SKIN_TYPE_RULE,
         regulatory_status=_NOT_COVERED_REGULATION,
         is_investigational=False,
@@ -570,11 +652,13 @@ _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
     ),
     ModalityInfo(
         modality=M.CHEMICAL_PEEL,
-        mechanism="An acid solution removes the outer layers of skin, which grow back smoother.",
+        mechanism=gettext_noop(
+            "An acid solution removes the outer layers of skin, which grow back smoother."
+        ),
         sessions=_unverified_plan(),
         downtime=DowntimeRange(),
-        common_risks=(Risk("Redness and peeling"),),
-        serious_risks=(_PIH, _HSV, _INFECTION, Risk("Scarring")),
+        common_risks=(Risk(gettext_noop("Redness and peeling")),),
+        serious_risks=(_PIH, _HSV, _INFECTION, Risk(gettext_noop("Scarring"))),
         skin_type=_PIH_FITZPATRICK,
         regulatory_status=_NOT_COVERED_REGULATION,
         is_investigational=False,
@@ -587,7 +671,7 @@ _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
     ),
     ModalityInfo(
         modality=M.TCA_CROSS,
-        mechanism=(
+        mechanism=gettext_noop(
             "Strong trichloroacetic acid is pressed into the bottom of each narrow, deep scar; "
             "healing fills the scar from below with new collagen."
         ),
@@ -597,12 +681,12 @@ _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
             2,
             4,
             "weeks",
-            "TCA CROSS: 4-6 sessions every 2-4 weeks",
+            gettext_noop("TCA CROSS: 4-6 sessions every 2-4 weeks"),
             "clinical reference §9",
             True,
         ),
         downtime=DowntimeRange(),
-        common_risks=(Risk("Redness and crusting of the treated scars"),),
+        common_risks=(Risk(gettext_noop("Redness and crusting of the treated scars")),),
         serious_risks=(_PIH, _INFECTION),
         # TCA is a peel agent applied to single scars: the peel caution of CLINICAL.md 8 applies.
         skin_type=_PIH_FITZPATRICK,
@@ -617,14 +701,14 @@ _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
     ),
     ModalityInfo(
         modality=M.SUBCISION,
-        mechanism=(
+        mechanism=gettext_noop(
             "A needle passed under a tethered scar cuts the fibrous bands that pull it down, "
             "so the skin can rise."
         ),
         sessions=_unverified_plan(),
         downtime=DowntimeRange(),
-        common_risks=(_BRUISING, Risk("Swelling")),
-        serious_risks=(Risk("Lumps under the skin"), _INFECTION),
+        common_risks=(_BRUISING, Risk(gettext_noop("Swelling"))),
+        serious_risks=(Risk(gettext_noop("Lumps under the skin")), _INFECTION),
         skin_type=_NO_SKIN_TYPE_RULE,
         regulatory_status=_NOT_COVERED_REGULATION,
         is_investigational=False,
@@ -637,7 +721,7 @@ _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
     ),
     ModalityInfo(
         modality=M.DERMAL_FILLER,
-        mechanism=(
+        mechanism=gettext_noop(
             "A filler is injected under a depressed scar to lift it level with the skin around it."
         ),
         sessions=SessionPlan(
@@ -646,22 +730,24 @@ _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
             None,
             None,
             "weeks",
-            "Filler: one session plus touch-up",
+            gettext_noop("Filler: one session plus touch-up"),
             "clinical reference §9",
             True,
         ),
         downtime=DowntimeRange(),
-        common_risks=(Risk("Swelling, bruising and small lumps"),),
+        common_risks=(Risk(gettext_noop("Swelling, bruising and small lumps")),),
         serious_risks=(
             Risk(
-                "Allergy to bovine collagen: skin test first for PMMA-collagen filler",
+                gettext_noop(
+                    "Allergy to bovine collagen: skin test first for PMMA-collagen filler"
+                ),
                 "clinical reference §8",
             ),
-            Risk("Firm nodules under the skin"),
-            Risk("Filler entering a blood vessel"),
+            Risk(gettext_noop("Firm nodules under the skin")),
+            Risk(gettext_noop("Filler entering a blood vessel")),
         ),
         skin_type=_NO_SKIN_TYPE_RULE,
-        regulatory_status=(
+        regulatory_status=gettext_noop(
             "PMMA-collagen filler: FDA approved (2014/2015) for moderate-severe, distensible "
             "atrophic cheek scars, age > 21 (clinical reference §8). Other fillers: not covered in "
             "the clinical reference."
@@ -676,14 +762,14 @@ _CATALOGUE_ROWS: tuple[ModalityInfo, ...] = (
     ),
     ModalityInfo(
         modality=M.PUNCH_EXCISION_ELEVATION,
-        mechanism=(
+        mechanism=gettext_noop(
             "A small round blade removes the scar and the wound is closed (excision), or frees "
             "the scar's floor and lifts it level with the skin (elevation)."
         ),
         sessions=_unverified_plan(),
         downtime=DowntimeRange(),
-        common_risks=(_BRUISING, Risk("Stitches for a few days")),
-        serious_risks=(_INFECTION, Risk("A new scar that shows")),
+        common_risks=(_BRUISING, Risk(gettext_noop("Stitches for a few days"))),
+        serious_risks=(_INFECTION, Risk(gettext_noop("A new scar that shows"))),
         skin_type=_NO_SKIN_TYPE_RULE,
         regulatory_status=_NOT_COVERED_REGULATION,
         is_investigational=False,

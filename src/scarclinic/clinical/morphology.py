@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import IntEnum, StrEnum
 
+from scarclinic.clinical.text import gettext_noop
+
 
 class Morphology(StrEnum):
     """A scar type as recorded in a region finding."""
@@ -27,13 +29,13 @@ class Morphology(StrEnum):
 
 
 MORPHOLOGY_LABELS: dict[Morphology, str] = {
-    Morphology.ICE_PICK: "Ice-pick",
-    Morphology.BOXCAR_SHALLOW: "Boxcar, shallow",
-    Morphology.BOXCAR_DEEP: "Boxcar, deep",
-    Morphology.ROLLING: "Rolling",
-    Morphology.HYPERTROPHIC: "Hypertrophic",
-    Morphology.KELOID: "Keloid",
-    Morphology.MACULAR: "Macular (erythema / PIH)",
+    Morphology.ICE_PICK: gettext_noop("Ice-pick"),
+    Morphology.BOXCAR_SHALLOW: gettext_noop("Boxcar, shallow"),
+    Morphology.BOXCAR_DEEP: gettext_noop("Boxcar, deep"),
+    Morphology.ROLLING: gettext_noop("Rolling"),
+    Morphology.HYPERTROPHIC: gettext_noop("Hypertrophic"),
+    Morphology.KELOID: gettext_noop("Keloid"),
+    Morphology.MACULAR: gettext_noop("Macular (erythema / PIH)"),
 }
 
 

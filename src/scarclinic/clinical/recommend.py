@@ -29,6 +29,14 @@ from scarclinic.clinical.evidence import (
 from scarclinic.clinical.history import MedicalHistory
 from scarclinic.clinical.morphology import Morphology
 from scarclinic.clinical.profile import ATROPHIC, Labs, ScarProfile
+from scarclinic.clinical.text import (
+    LIST_SEPARATOR,
+    Joined,
+    Message,
+    Param,
+    Term,
+    gettext_noop,
+)
 
 M = Modality
 
@@ -68,18 +76,21 @@ ALSO_FOR_ATROPHIC = frozenset(
     }
 )
 
-COLOUR_NOTE = (
+COLOUR_NOTE = gettext_noop(
     "Flat red or brown marks are a colour problem, not a contour problem: contour treatments "
     "do not address colour (Goodman & Baron, clinical reference §2)."
 )
-RAISED_NOTE = (
+RAISED_NOTE = gettext_noop(
     "Raised (hypertrophic or keloid) scars were recorded: the treatments here are for "
     "depressed scars, and raised scars need their own first treatment."
 )
-RAISED_RESURFACING_NOTE = (
+RAISED_RESURFACING_NOTE = gettext_noop(
     "With raised scars, resurfacing is not the first treatment: it is ranked after the others."
 )
-COMBINATION_EVIDENCE = "No evidence entry for this combination in the clinical reference; the figures are for its parts."
+COMBINATION_EVIDENCE = gettext_noop(
+    "No evidence entry for this combination in the clinical reference; the figures are for "
+    "its parts."
+)
 
 
 class Fit(StrEnum):
@@ -105,10 +116,29 @@ class ClinicOutcome:
 
     @property
     def describe(self) -> str:
-        when = f" {self.period}" if self.period else ""
-        return (
-            f"This clinic: mean {self.mean_improvement_percent:g}% improvement in "
-            f"{self.measure}{when}, n = {self.n_patients} patients"
+        return self.text.english
+
+    @property
+    def text(self) -> Message:
+        """The clinic's result in words; its measure and period are the clinic's own words."""
+        params: dict[str, Param] = {
+            "mean": float(self.mean_improvement_percent),
+            "measure": self.measure,
+            "n": self.n_patients,
+        }
+        if self.period:
+            return Message(
+                gettext_noop(
+                    "This clinic: mean %(mean)s%% improvement in %(measure)s %(period)s, "
+                    "n = %(n)s patients"
+                ),
+                {**params, "period": self.period},
+            )
+        return Message(
+            gettext_noop(
+                "This clinic: mean %(mean)s%% improvement in %(measure)s, n = %(n)s patients"
+            ),
+            params,
         )
 
 
@@ -131,22 +161,28 @@ COMBINATIONS: tuple[Combination, ...] = (
     Combination(
         (M.SUBCISION, M.MICRONEEDLING_PRP),
         (frozenset({Morphology.ROLLING}),),
-        "Subcision frees tethered rolling scars; microneedling with PRP then remodels the skin.",
+        gettext_noop(
+            "Subcision frees tethered rolling scars; microneedling with PRP then remodels the skin."
+        ),
     ),
     Combination(
         (M.SUBCISION, M.MICRONEEDLING),
         (frozenset({Morphology.ROLLING}),),
-        "Subcision frees tethered rolling scars; microneedling then remodels the skin.",
+        gettext_noop(
+            "Subcision frees tethered rolling scars; microneedling then remodels the skin."
+        ),
     ),
     Combination(
         (M.TCA_CROSS, M.MICRONEEDLING),
         (frozenset({Morphology.ICE_PICK}), _BOXCAR | {Morphology.ROLLING}),
-        "TCA CROSS for the ice-pick scars; microneedling for the boxcar or rolling scars.",
+        gettext_noop(
+            "TCA CROSS for the ice-pick scars; microneedling for the boxcar or rolling scars."
+        ),
     ),
     Combination(
         (M.TCA_CROSS, M.FRACTIONAL_ABLATIVE_LASER),
         (frozenset({Morphology.ICE_PICK}), _BOXCAR),
-        "TCA CROSS for the ice-pick scars; fractional laser for the boxcar scars.",
+        gettext_noop("TCA CROSS for the ice-pick scars; fractional laser for the boxcar scars."),
     ),
 )
 
@@ -166,18 +202,34 @@ class Option:
     also_used_for: tuple[Morphology, ...]
     first_line_scars: int  # scars of the types it is first-line for
     also_used_scars: int  # scars of the atrophic types it is otherwise used for
-    why: str
-    not_suitable_reason: str | None
+    why_text: Joined
+    not_suitable_text: Joined | None
     reassess_on: date | None
     evidence: tuple[EvidenceEntry, ...]
     evidence_is_weak: bool
-    evidence_wording: str
+    evidence_wording_text: Joined
     sessions: tuple[SessionPlan, ...]  # one per modality
     cost: Decimal | None  # price x sessions (top of the default range), summed; None if unpriced
     cost_from: Decimal | None  # price x sessions (bottom of the default range)
     clinic_outcomes: Mapping[Modality, ClinicOutcome] = field(hash=False)
     details: tuple[ModalityInfo, ...]
-    notes: tuple[str, ...]
+    notes_text: tuple[Message, ...]
+
+    @property
+    def why(self) -> str:
+        return _english(self.why_text)
+
+    @property
+    def not_suitable_reason(self) -> str | None:
+        return None if self.not_suitable_text is None else _english(self.not_suitable_text)
+
+    @property
+    def evidence_wording(self) -> str:
+        return _english(self.evidence_wording_text)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(n.english for n in self.notes_text)
 
     @property
     def is_combination(self) -> bool:
@@ -191,11 +243,20 @@ class Option:
     @property
     def expected_result(self) -> str:
         """Published figures and, beside them, the clinic's own."""
-        published = (
-            " | ".join(e.summary for e in self.evidence) if self.evidence else NO_EVIDENCE_ENTRY
+        return _english(self.expected_result_text)
+
+    @property
+    def expected_result_text(self) -> Joined:
+        published: Param = (
+            Joined(tuple(e.summary_text for e in self.evidence), " | ")
+            if self.evidence
+            else Message(NO_EVIDENCE_ENTRY)
         )
-        own = [o.describe for o in self.clinic_outcomes.values()]
-        return " || ".join([f"Published: {published}", *own])
+        own = [o.text for o in self.clinic_outcomes.values()]
+        return Joined(
+            (Message(gettext_noop("Published: %(published)s"), {"published": published}), *own),
+            " || ",
+        )
 
 
 def recommend(
@@ -310,12 +371,12 @@ def _option(
         also_used_for=tuple(also_used),
         first_line_scars=sum(profile.count(m) for m in first_line),
         also_used_scars=sum(profile.count(m) for m in also_used),
-        why=_why(combo_why, profile, first_line, also_used),
-        not_suitable_reason=None if suitable else _not_suitable_reason(parts, reassess_on),
+        why_text=_why(combo_why, profile, first_line, also_used),
+        not_suitable_text=None if suitable else _not_suitable_reason(parts, reassess_on),
         reassess_on=reassess_on,
         evidence=evidence,
         evidence_is_weak=weak,
-        evidence_wording=_evidence_wording(evidence, weak, combination, details),
+        evidence_wording_text=_evidence_wording(evidence, weak, combination, details),
         sessions=tuple(d.sessions for d in details),
         cost=_cost(modalities, details, prices, top=True),
         cost_from=_cost(modalities, details, prices, top=False),
@@ -323,12 +384,25 @@ def _option(
             {m: clinic_outcomes[m] for m in modalities if m in clinic_outcomes}
         ),
         details=details,
-        notes=_notes(profile, details),
+        notes_text=_notes(profile, details),
     )
 
 
-def _counted(profile: ScarProfile, morphologies: list[Morphology]) -> str:
-    return "; ".join(f"{m.label.lower()} ({profile.count(m)})" for m in morphologies)
+def _english(text: Joined) -> str:
+    return text.english
+
+
+def _counted(profile: ScarProfile, morphologies: list[Morphology]) -> Joined:
+    return Joined(
+        tuple(
+            Message(
+                gettext_noop("%(scar)s (%(count)s)"),
+                {"scar": Term(m.label, lower=True), "count": profile.count(m)},
+            )
+            for m in morphologies
+        ),
+        LIST_SEPARATOR,
+    )
 
 
 def _why(
@@ -336,27 +410,48 @@ def _why(
     profile: ScarProfile,
     first_line: list[Morphology],
     also_used: list[Morphology],
-) -> str:
-    parts = [combo_why] if combo_why else []
+) -> Joined:
+    parts = [Message(combo_why)] if combo_why else []
     if first_line:
-        parts.append(f"First-line for: {_counted(profile, first_line)}.")
+        parts.append(
+            Message(
+                gettext_noop("First-line for: %(scars)s."), {"scars": _counted(profile, first_line)}
+            )
+        )
     if also_used:
-        parts.append(f"Also used for: {_counted(profile, also_used)}.")
+        parts.append(
+            Message(
+                gettext_noop("Also used for: %(scars)s."), {"scars": _counted(profile, also_used)}
+            )
+        )
     if not first_line and not also_used:
-        parts.append("Not a treatment for the scars recorded.")
-    return " ".join(parts)
+        parts.append(Message(gettext_noop("Not a treatment for the scars recorded.")))
+    return Joined(tuple(parts), " ")
 
 
-def _not_suitable_reason(parts: tuple[Screening, ...], reassess_on: date | None) -> str:
-    reasons = [
-        f"{s.modality.label}, {f.outcome.value}: {f.title}. {f.reason}"
+# The outcome words inside a not-suitable reason ("Chemical peel, defer: ...").
+OUTCOME_WORDS = (gettext_noop("defer"), gettext_noop("contraindicated"), gettext_noop("caution"))
+
+
+def _not_suitable_reason(parts: tuple[Screening, ...], reassess_on: date | None) -> Joined:
+    reasons: list[Message] = [
+        Message(
+            gettext_noop("%(treatment)s, %(outcome)s: %(title)s. %(reason)s"),
+            {
+                "treatment": Term(s.modality.label),
+                "outcome": Term(f.outcome.value),
+                "title": Term(f.title),
+                "reason": f.text,
+            },
+        )
         for s in parts
         for f in s.blocking
     ]
-    text = " ".join(reasons)
     if reassess_on is not None:
-        text += f" Reassess on or after {reassess_on.isoformat()}."
-    return text
+        reasons.append(
+            Message(gettext_noop("Reassess on or after %(date)s."), {"date": reassess_on})
+        )
+    return Joined(tuple(reasons), " ")
 
 
 def _evidence_wording(
@@ -364,24 +459,44 @@ def _evidence_wording(
     weak: bool,
     combination: bool,
     details: tuple[ModalityInfo, ...],
-) -> str:
-    levels = "; ".join(
-        dict.fromkeys(f"{e.level.label}{' (indirect)' if e.indirect else ''}" for e in evidence)
+) -> Joined:
+    levels = Joined(
+        tuple(
+            dict.fromkeys(
+                Message(gettext_noop("%(level)s (indirect)"), {"level": Term(e.level.label)})
+                if e.indirect
+                else Message(e.level.label)
+                for e in evidence
+            )
+        ),
+        LIST_SEPARATOR,
     )
+    parts: list[Message] = []
     if combination:
-        parts = [f"Evidence is weak. {COMBINATION_EVIDENCE}"]
+        parts.append(Message(gettext_noop("Evidence is weak.")))
+        parts.append(Message(COMBINATION_EVIDENCE))
         if evidence:
-            parts.append(f"Its parts: {levels}.")
+            parts.append(Message(gettext_noop("Its parts: %(levels)s."), {"levels": levels}))
     elif not evidence:
-        parts = [f"Evidence is weak. {NO_EVIDENCE_ENTRY}"]
+        parts.append(Message(gettext_noop("Evidence is weak.")))
+        parts.append(Message(NO_EVIDENCE_ENTRY))
     elif weak:
-        parts = [f"Evidence is weak: only {levels}."]
+        parts.append(
+            Message(gettext_noop("Evidence is weak: only %(levels)s."), {"levels": levels})
+        )
     else:
         best = next(e for e in evidence if e.is_strong)
-        parts = [f"Best evidence: {best.level.label} ({best.citation})."]
+        parts.append(
+            Message(
+                gettext_noop("Best evidence: %(level)s (%(citation)s)."),
+                {"level": Term(best.level.label), "citation": best.citation},
+            )
+        )
     if any(d.is_investigational for d in details):
-        parts.append("Investigational in most jurisdictions (clinical reference §11).")
-    return " ".join(parts)
+        parts.append(
+            Message(gettext_noop("Investigational in most jurisdictions (clinical reference §11)."))
+        )
+    return Joined(tuple(parts), " ")
 
 
 def _cost(
@@ -402,17 +517,27 @@ def _cost(
     )
 
 
-def _notes(profile: ScarProfile, details: tuple[ModalityInfo, ...]) -> tuple[str, ...]:
-    notes = []
+def _notes(profile: ScarProfile, details: tuple[ModalityInfo, ...]) -> tuple[Message, ...]:
+    notes: list[Message] = []
     if profile.has_macular_marks:
-        notes.append(COLOUR_NOTE)
+        notes.append(Message(COLOUR_NOTE))
     if profile.has_raised_scars:
-        notes.append(RAISED_NOTE)
+        notes.append(Message(RAISED_NOTE))
         if any(d.is_resurfacing for d in details):
-            notes.append(RAISED_RESURFACING_NOTE)
+            notes.append(Message(RAISED_RESURFACING_NOTE))
     for d in details:
         if not d.sessions.verified:
-            notes.append(f"{d.label}, sessions: {d.sessions.wording}")
+            notes.append(
+                Message(
+                    gettext_noop("%(treatment)s, sessions: %(wording)s"),
+                    {"treatment": Term(d.label), "wording": Term(d.sessions.wording)},
+                )
+            )
         if d.is_investigational:
-            notes.append(f"{d.label}: {d.regulatory_status}")
+            notes.append(
+                Message(
+                    gettext_noop("%(treatment)s: %(status)s"),
+                    {"treatment": Term(d.label), "status": Term(d.regulatory_status)},
+                )
+            )
     return tuple(dict.fromkeys(notes))

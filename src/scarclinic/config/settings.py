@@ -182,6 +182,10 @@ USE_I18N = True
 # Each app keeps its catalogue in <app>/locale/ (compiled by `make`, never committed);
 # Django has no Urdu date and number formats, so ours are in web/formats/.
 FORMAT_MODULE_PATH = ["scarclinic.web.formats"]
+# Django's own texts (form errors, password pages, the admin) that its Urdu catalogue leaves
+# in English: LOCALE_PATHS outrank every app's catalogue, so the project catalogue comes first.
+# The clinical core is plain Python, not an app: its catalogue is listed here.
+LOCALE_PATHS = [PACKAGE_DIR / "locale", PACKAGE_DIR / "clinical" / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"

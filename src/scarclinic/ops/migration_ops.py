@@ -13,20 +13,26 @@ migration that uses it sets ``atomic = False``::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
 from django.db.migrations.operations import AddIndex, RemoveIndex
+from django.db.migrations.operations.models import IndexOperation
 
 
-class PortableAddIndexConcurrently(AddIndexConcurrently):
+class _ConcurrentlyOnPostgreSQL(IndexOperation):
+    """The vendor switch: the CONCURRENTLY operation (next in the MRO) on PostgreSQL, the
+    ``plain`` one it extends on every other database."""
+
+    plain: ClassVar[type[IndexOperation]]
+
     def database_forwards(
         self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
     ) -> None:
         if schema_editor.connection.vendor == "postgresql":
             super().database_forwards(app_label, schema_editor, from_state, to_state)
         else:
-            AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
+            self.plain.database_forwards(self, app_label, schema_editor, from_state, to_state)
 
     def database_backwards(
         self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
@@ -34,22 +40,12 @@ class PortableAddIndexConcurrently(AddIndexConcurrently):
         if schema_editor.connection.vendor == "postgresql":
             super().database_backwards(app_label, schema_editor, from_state, to_state)
         else:
-            AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+            self.plain.database_backwards(self, app_label, schema_editor, from_state, to_state)
 
 
-class PortableRemoveIndexConcurrently(RemoveIndexConcurrently):
-    def database_forwards(
-        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
-    ) -> None:
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-        else:
-            RemoveIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
+class PortableAddIndexConcurrently(_ConcurrentlyOnPostgreSQL, AddIndexConcurrently):
+    plain = AddIndex
 
-    def database_backwards(
-        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
-    ) -> None:
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
-        else:
-            RemoveIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+
+class PortableRemoveIndexConcurrently(_ConcurrentlyOnPostgreSQL, RemoveIndexConcurrently):
+    plain = RemoveIndex

@@ -7,6 +7,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from scarclinic.biologics.models import ProductUnit
@@ -35,7 +37,9 @@ def apply_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
 
 class _ProcedureChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.performed_on:%Y-%m-%d} · {obj.modality_label}"
+        # The reader's date format and treatment name (the label is drawn when the form is).
+        on = date_format(obj.performed_on, "SHORT_DATE_FORMAT")
+        return f"{on} · {gettext(obj.modality_label)}"
 
 
 class _UnitChoice(forms.ModelChoiceField):  # type: ignore[type-arg]

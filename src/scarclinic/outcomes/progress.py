@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from scarclinic.accounts.models import User
@@ -98,14 +99,14 @@ class Progress:
 
 def _region_label(region: str) -> str:
     try:
-        return str(FacialRegion(region).label)
+        return _(FacialRegion(region).label)  # noqa: INT001 - the names are in the catalogue
     except ValueError:
         return region
 
 
 def _modality_label(value: str) -> str:
     try:
-        return str(Modality(value).label)
+        return _(Modality(value).label)  # noqa: INT001 - the names are in the catalogue
     except ValueError:
         return value
 
@@ -113,7 +114,7 @@ def _modality_label(value: str) -> str:
 def _scale_label(key: str, instruments: Mapping[str, str]) -> str:
     if key.startswith(_PRO_PREFIX):
         return instruments.get(key, key[len(_PRO_PREFIX) :])
-    return str(SCALE_LABELS.get(key, key))
+    return _(SCALE_LABELS[key]) if key in SCALE_LABELS else key  # noqa: INT001 - in the catalogue
 
 
 def _effective_findings(assessment: ScarAssessment) -> dict[str, dict[str, int]]:
@@ -301,9 +302,9 @@ def _scale_chart(key: str, label: str, p: ScaleProgress, sessions: list[date]) -
     ) % {
         "label": label,
         "base": f"{p.baseline.score:g}",
-        "base_on": p.baseline.on.isoformat(),
+        "base_on": date_format(p.baseline.on, "SHORT_DATE_FORMAT"),
         "last": f"{p.latest.score:g}",
-        "last_on": p.latest.on.isoformat(),
+        "last_on": date_format(p.latest.on, "SHORT_DATE_FORMAT"),
         "direction": direction,
         "change": _percent_text(p.percent_improvement),
         "n": len(p.trajectory),
@@ -321,6 +322,8 @@ def _scale_chart(key: str, label: str, p: ScaleProgress, sessions: list[date]) -
         y_label=_("Score (%(direction)s)") % {"direction": direction},
         y_min=0.0,
         y_max=None if y_max is None else min(y_max, max(s for _d, s in points) * 1.25 + 1),
+        empty_text=_("No scores yet"),
+        date_label=lambda on: date_format(on, "SHORT_DATE_FORMAT"),
         chart_id=safe_id,
         width=8.0,
         height=2.8,

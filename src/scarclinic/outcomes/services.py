@@ -32,7 +32,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from scarclinic.accounts.models import Membership, User
@@ -50,13 +50,14 @@ from scarclinic.outcomes.models import (
     Relatedness,
     SeverityGrade,
 )
-from scarclinic.patients.models import Patient
+from scarclinic.patients.models import Language, Patient
 from scarclinic.treatments.models import ProcedureRecord
 from scarclinic.treatments.models.consultation import MODALITY_CHOICES
 
 logger = logging.getLogger(__name__)
 
 MODALITIES = frozenset(value for value, _label in MODALITY_CHOICES)
+LANGUAGES = frozenset(Language.values)
 # The fields a clinician assesses; the rest (patient, source, reporter) never change.
 ASSESSED_FIELDS = (
     "onset_on",
@@ -185,37 +186,45 @@ def _apply(event: AdverseEvent, a: Assessment) -> list[str]:
 
 
 def _notify_directors_on_commit(event: AdverseEvent) -> None:
-    """Email the clinic's medical directors once the event is committed. The message names
-    no patient (email leaves the clinic's systems): it says a serious event waits and links
-    to it, behind the sign-in."""
+    """Email the clinic's medical directors once the event is committed, each in their own
+    language (``User.preferred_language``, never the language of the request that recorded
+    the event). The message names no patient (email leaves the clinic's systems): it says a
+    serious event waits and links to it, behind the sign-in."""
     event.directors_notified_at = timezone.now()
     clinic_id, event_id = event.clinic_id, event.pk
 
     def send() -> None:
-        directors = _reviewers_of(clinic_id)
-        addresses = sorted({u.email for u in directors if u.email})
-        if not addresses:
+        directors = [u for u in _reviewers_of(clinic_id) if u.email]
+        if not directors:
             logger.warning("Serious adverse event %s: no medical director has an email", event_id)
             return
         path = reverse("outcomes:event", args=[event_id])
         base = getattr(settings, "SCARCLINIC_BASE_URL", "").rstrip("/")
-        try:
-            send_mail(
-                subject=_("Serious adverse event to review (#%(id)s)") % {"id": event_id},
-                message=_(
+        by_language: dict[str, set[str]] = {}
+        for user in directors:
+            language = user.preferred_language if user.preferred_language in LANGUAGES else "en"
+            by_language.setdefault(language, set()).add(user.email)
+        for language, addresses in sorted(by_language.items()):
+            with translation.override(language):
+                subject = _("Serious adverse event to review (#%(id)s)") % {"id": event_id}
+                message = _(
                     "A serious adverse event was recorded at your clinic and waits for your "
                     "review. Open it (sign-in required): %(url)s\n\nIt stays on your home page "
                     "until it is reviewed."
-                )
-                % {"url": f"{base}{path}"},
-                from_email=None,
-                recipient_list=addresses,
-                fail_silently=False,
-            )
-        except Exception as exc:  # noqa: BLE001 - the home page still shows it; say so in the log
-            logger.warning(
-                "Serious adverse event %s: email failed (%s)", event_id, type(exc).__name__
-            )
+                ) % {"url": f"{base}{path}"}
+            for address in sorted(addresses):  # one message each: no director sees another's
+                try:
+                    send_mail(
+                        subject=subject,
+                        message=message,
+                        from_email=None,
+                        recipient_list=[address],
+                        fail_silently=False,
+                    )
+                except Exception as exc:  # noqa: BLE001 - the home page still shows it; log it
+                    logger.warning(
+                        "Serious adverse event %s: email failed (%s)", event_id, type(exc).__name__
+                    )
 
     transaction.on_commit(send)
 

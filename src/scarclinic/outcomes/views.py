@@ -31,6 +31,7 @@ from scarclinic.outcomes.models import AdverseEvent, AdverseEventStatus
 from scarclinic.outcomes.progress import photo_sizes, progress_for
 from scarclinic.patients.selectors import patient_for_user
 from scarclinic.treatments.models.consultation import MODALITY_CHOICES
+from scarclinic.web.pdf import pdf_language
 
 
 def _can(request: ClinicRequest, perm: Perm) -> bool:
@@ -297,14 +298,14 @@ def progress(request: ClinicRequest, patient_id: int) -> HttpResponse:
 @requires(Perm.OUTCOMES_VIEW)
 def progress_pdf(request: ClinicRequest, patient_id: int) -> HttpResponse:
     patient = patient_for_user(user=request.user, patient_id=patient_id, perm=Perm.OUTCOMES_VIEW)
-    # English until the report is typeset with the Naskh font and text shaping (as the
-    # post-care handout is): its DejaVu font cannot join Urdu letters.
-    with translation.override("en"):
-        result = progress_for(
-            patient=patient, user=request.user, role=request.membership.role, charts=False
-        )
+    language = pdf_language(request.GET.get("lang"), default=patient.preferred_language)
+    # Built in the PDF's language: the scales' labels and the charts' words are gettext.
+    with translation.override(language):
+        result = progress_for(patient=patient, user=request.user, role=request.membership.role)
         content = pdf.progress_pdf(
-            result, prepared_by=request.user.get_full_name() or request.user.get_username()
+            result,
+            prepared_by=request.user.get_full_name() or request.user.get_username(),
+            language=language,
         )
     audit_record(
         action=AuditAction.EXPORT,
@@ -312,11 +313,11 @@ def progress_pdf(request: ClinicRequest, patient_id: int) -> HttpResponse:
         object_id=patient.pk,
         patient_id=patient.pk,
         clinic_id=patient.clinic_id,
-        detail={"format": "pdf"},
+        detail={"format": "pdf", "language": language},
     )
     response = HttpResponse(content, content_type="application/pdf")
     # Ids only in the file name: it ends up in download folders and proxy logs.
-    name = f"progress-{patient.pk}-{timezone.localdate().isoformat()}.pdf"
+    name = f"progress-{patient.pk}-{timezone.localdate().isoformat()}-{language}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"

@@ -42,6 +42,18 @@ class PatientForm(forms.ModelForm):  # type: ignore[type-arg]
         model = Patient
         fields = list(DEMOGRAPHIC_FIELDS)
         widgets = {"date_of_birth": DateInput(), "address": forms.Textarea(attrs={"rows": 2})}
+        # The model's verbose names are English only: the form's labels are translated.
+        labels = {
+            "mrn": gettext_lazy("MRN"),
+            "given_name": gettext_lazy("Given name"),
+            "family_name": gettext_lazy("Family name"),
+            "date_of_birth": gettext_lazy("Date of birth"),
+            "sex": gettext_lazy("Sex"),
+            "phone": gettext_lazy("Phone"),
+            "email": gettext_lazy("Email"),
+            "address": gettext_lazy("Address"),
+            "preferred_language": gettext_lazy("Preferred language"),
+        }
 
 
 class MedicalHistoryForm(forms.ModelForm):  # type: ignore[type-arg]

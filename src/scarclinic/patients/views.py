@@ -56,7 +56,9 @@ def patient_register_view(request: ClinicRequest) -> HttpResponse:
                 % {"full_name": patient.full_name, "mrn": patient.mrn},
             )
             return redirect("patients:chart", pk=patient.pk)
-    return render(request, "patients/form.html", {"form": form, "title": "Register a patient"})
+    return render(
+        request, "patients/form.html", {"form": form, "title": gettext("Register a patient")}
+    )
 
 
 @requires(Perm.PATIENT_VIEW)
@@ -86,7 +88,7 @@ def patient_edit(request: ClinicRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "patients/form.html",
-        {"form": form, "title": "Edit demographics", "patient": patient},
+        {"form": form, "title": gettext("Edit demographics"), "patient": patient},
     )
 
 

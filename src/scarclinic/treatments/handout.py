@@ -1,229 +1,99 @@
-"""PDFs the patient takes home from the plan: the handout of a session (clinic, plan, next
-appointment, post-care instructions) in English or Urdu, and the plan's cost estimate.
+"""PDFs the patient takes home from the plan, in English or Urdu (web/pdf.py sets the page,
+the fonts and the direction): the handout of a session (clinic, plan, next appointment,
+post-care instructions) and the plan's cost estimate.
 
-Urdu is set right to left with text shaping (fpdf2 with HarfBuzz): Noto Naskh Arabic, shipped
-in web/static/fonts with its licence (SIL OFL 1.1), for the Urdu script, DejaVu Sans for
-Latin text within it (names, MRNs, treatment names). Dates inside Urdu text are written
-dd/mm/yyyy: the slash keeps the digits in order within right-to-left text."""
+The fixed words come from the treatments catalogue (plain wording for patients in Urdu); the
+clinic's instructions themselves come from its templates, one per language. Dates inside
+Urdu text are written dd/mm/yyyy: the slash keeps the digits in order within right-to-left
+text."""
 
 from __future__ import annotations
 
-import logging
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date
+from decimal import Decimal
+from typing import Any
 
-from django.utils import timezone
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from scarclinic.treatments.pdf import INK, MUTED, find_unicode_font
-from scarclinic.treatments.selectors.plans import PlanPage, SessionRow
+from scarclinic.treatments.models import PlanModality
+from scarclinic.treatments.selectors.plans import EstimateLine, PlanPage, SessionRow
 from scarclinic.treatments.selectors.postcare import Handout
-
-URDU_FONT = (
-    Path(__file__).resolve().parent.parent
-    / "web"
-    / "static"
-    / "fonts"
-    / ("NotoNaskhArabic-Regular.ttf")
-)
-ACCENT = (15, 110, 110)
-# fontTools reports every glyph subset at INFO: not news for the clinic's log.
-logging.getLogger("fontTools").setLevel(logging.WARNING)
-
-# The handout's own words, per language. Urdu: plain wording for patients; the clinic's
-# instructions themselves come from its templates.
-WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Your treatment and aftercare",
-        "patient": "Patient",
-        "today": "This session",
-        "session_of": "session {n} of {total}",
-        "plan": "Your treatment plan",
-        "booked": "booked",
-        "to_book": "to be booked",
-        "done": "done",
-        "next": "Your next appointment",
-        "no_next": "Not booked yet: the clinic will contact you to book it.",
-        "instructions": "Aftercare instructions",
-        "remind": "We will send you a reminder by email on day(s) {days} after this session.",
-        "no_template": "The clinic has not written aftercare instructions for this treatment "
-        "yet: ask the nurse before you leave.",
-        "demo": "Demo wording, loaded with the demo data: the clinic replaces it with its own.",
-        "worried": "If you are worried about anything after your treatment, call the clinic.",
-        "version": "Instructions version {v}",
-    },
-    "ur": {
-        "title": "آپ کا علاج اور بعد کی دیکھ بھال",
-        "patient": "مریض",
-        "today": "یہ سیشن",
-        "session_of": "سیشن: {total} میں سے {n}",
-        "plan": "آپ کے علاج کا منصوبہ",
-        "booked": "طے شدہ",
-        "to_book": "ابھی طے ہونا ہے",
-        "done": "مکمل",
-        "next": "آپ کی اگلی ملاقات",
-        "no_next": "ابھی طے نہیں ہوئی: کلینک آپ سے رابطہ کرے گا۔",
-        "instructions": "بعد کی دیکھ بھال کی ہدایات",
-        "remind": "اس سیشن کے بعد ان دنوں ہم آپ کو ای میل سے یاد دلائیں گے: {days}",
-        "no_template": "کلینک نے اس علاج کے لیے ابھی ہدایات درج نہیں کیں: جانے سے پہلے نرس سے پوچھیں۔",
-        "demo": "نمونے کی عبارت (ڈیمو): کلینک اسے اپنی ہدایات سے بدل دے گا۔",
-        "worried": "علاج کے بعد اگر آپ کو کوئی فکر ہو تو کلینک کو فون کریں۔",
-        "version": "ہدایات کا ورژن {v}",
-    },
-}
+from scarclinic.web.pdf import ACCENT, CAUTION, MUTED, PatientPDF
 
 
-def _day(day: date, language: str) -> str:
-    return day.strftime("%d/%m/%Y") if language == "ur" else day.isoformat()
-
-
-def _when(moment: datetime, language: str) -> str:
-    local = timezone.localtime(moment)
-    if language == "ur":
-        return f"{local:%d/%m/%Y}، {local:%H:%M}"
-    return f"{local:%A %d %B %Y}, {local:%H:%M}"
-
-
-class HandoutPDF(FPDF):
-    """A4 with DejaVu Sans for Latin and Noto Naskh Arabic for Urdu (right to left)."""
-
-    def __init__(self, *, language: str, footer_text: str, font_dir: Path | None = None) -> None:
-        super().__init__(format="A4")
-        directory = font_dir or find_unicode_font()
-        if directory is None:
-            raise RuntimeError("DejaVu Sans is needed for the handout (fonts-dejavu-core).")
-        self.add_font("DejaVu", "", str(directory / "DejaVuSans.ttf"))
-        self.add_font("DejaVu", "B", str(directory / "DejaVuSans-Bold.ttf"))
-        self.add_font("Naskh", "", str(URDU_FONT))
-        self.rtl = language == "ur"
-        self.footer_text = footer_text
-        self.set_margins(18, 16, 18)
-        self.set_auto_page_break(True, margin=18)
-
-    def _font(self, size: float, bold: bool = False) -> None:
-        if self.rtl:
-            # Naskh has one weight; headings are set larger instead of bold.
-            self.set_font("Naskh", "", round(size * 1.15, 1))
-            self.set_fallback_fonts(["DejaVu"])
-            self.set_text_shaping(
-                use_shaping_engine=True, direction="rtl", script="arab", language="urd"
-            )
-        else:
-            self.set_font("DejaVu", "B" if bold else "", size)
-            self.set_fallback_fonts(["Naskh"])
-            self.set_text_shaping(use_shaping_engine=True, direction="ltr")
-
-    def footer(self) -> None:
-        self.set_y(-13)
-        self.set_font("DejaVu", "", 8)
-        self.set_text_shaping(False)
-        self.set_text_color(*MUTED)
-        self.cell(0, 5, self.footer_text, align="L")
-        self.cell(0, 5, f"{self.page_no()} / {{nb}}", align="R")
-
-    def para(
-        self,
-        text: str,
-        *,
-        size: float = 11,
-        bold: bool = False,
-        color: tuple[int, int, int] = INK,
-        height: float = 6.5,
-        indent: float = 0,
-    ) -> None:
-        self._font(size, bold)
-        self.set_text_color(*color)
-        line = round(height * (1.35 if self.rtl else 1), 2)
-        if self.rtl:
-            self.set_x(self.l_margin)
-            self.multi_cell(
-                self.epw - indent, line, text, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-            )
-            # fpdf2 2.8 loses track of the font in the page's content stream after a fallback
-            # fragment (Latin inside Urdu): the next paragraph would be drawn with no font or
-            # misplaced. Switching fonts here makes the next one state its font again.
-            self.set_font("DejaVu", "", 8)
-        else:
-            self.set_x(self.l_margin + indent)
-            self.multi_cell(
-                self.epw - indent, line, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-            )
-
-    def heading(self, text: str) -> None:
-        self.ln(3)
-        self.para(text, size=13, bold=True, color=ACCENT, height=7)
-        self.set_draw_color(217, 222, 229)
-        self.line(self.l_margin, self.get_y(), self.l_margin + self.epw, self.get_y())
-        self.ln(2)
-
-
-def _status_word(row: SessionRow, words: dict[str, str], language: str) -> str:
+def _status_word(pdf: PatientPDF, row: SessionRow) -> str:
     if row.session.status == "done":
-        return words["done"]
+        return _("done")
     if row.appointment is not None:
-        return f"{words['booked']} {_when(row.appointment.starts_at, language)}"
-    return f"{words['to_book']} ({_day(row.session.target_date, language)})"
+        return _("booked %(when)s") % {"when": pdf.when(row.appointment.starts_at)}
+    return _("to be booked (%(date)s)") % {"date": pdf.day(row.session.target_date)}
 
 
 def handout_pdf(handout: Handout, *, compress: bool = True) -> bytes:
     """The handout of one session in ``handout.language``."""
     h = handout
-    language = h.language if h.language in WORDS else "en"
-    words = WORDS[language]
+    pdf = PatientPDF(language=h.language, margin=18, zone=h.patient.clinic.zone)
+    # Larger type than the clinic's documents: the patient reads it at home.
+    pdf.body_size, pdf.leading = 11, 6.5
+    with translation.override(pdf.language):
+        _handout(pdf, h)
+        pdf.set_compression(compress)
+        return bytes(pdf.output())
+
+
+def _handout(pdf: PatientPDF, h: Handout) -> None:
     patient, clinic = h.patient, h.patient.clinic
-    pdf = HandoutPDF(
-        language=language,
-        footer_text=f"{clinic.name} - {patient.mrn} - {h.on_date.isoformat()}",
-    )
-    pdf.set_compression(compress)
-    pdf.set_title(f"Aftercare {h.on_date.isoformat()}")
+    pdf.footer_text = f"{clinic.name} - {patient.mrn} - {pdf.day(h.on_date)}"
+    pdf.set_title(_("Aftercare %(date)s") % {"date": pdf.day(h.on_date)})
     pdf.set_author(clinic.name)
-    pdf.set_creator("scarclinic")
-    pdf.set_lang("ur" if language == "ur" else "en")
-    pdf.alias_nb_pages()
     pdf.add_page()
 
     pdf.para(", ".join(p for p in (clinic.name, clinic.city) if p), size=10, color=MUTED)
-    pdf.para(words["title"], size=19, bold=True, height=9)
-    pdf.para(f"{words['patient']}: {patient.full_name} ({patient.mrn})", size=11)
+    pdf.para(_("Your treatment and aftercare"), size=19, style="B", height=9)
+    pdf.para(_("Patient: %(name)s (%(mrn)s)") % {"name": patient.full_name, "mrn": patient.mrn})
 
     pm = h.session.plan_modality
-    pdf.heading(words["today"])
+    pdf.heading(_("This session"), color=ACCENT)
     this = h.this_row
     day = this.day if this else h.session.target_date
-    count = words["session_of"].format(n=h.session.number, total=h.session_count)
-    pdf.para(f"{pm.label} · {count} · {_day(day, language)}", size=11)
+    count = _("session %(n)s of %(total)s") % {"n": h.session.number, "total": h.session_count}
+    pdf.para(f"{pm.label} · {count} · {pdf.day(day)}", size=11)
 
-    pdf.heading(words["plan"])
+    pdf.heading(_("Your treatment plan"), color=ACCENT)
     for row in h.rows:
         if row.session.status == "cancelled":
             continue
         label = row.session.plan_modality.label
         marker = "▶ " if row.session.pk == h.session.pk and not pdf.rtl else ""
         pdf.para(
-            f"{marker}{label} {row.session.number}: {_status_word(row, words, language)}",
-            size=10,
-            indent=0 if pdf.rtl else 4,
+            f"{marker}{label} {row.session.number}: {_status_word(pdf, row)}", indent=4, size=10
         )
 
-    pdf.heading(words["next"])
+    pdf.heading(_("Your next appointment"), color=ACCENT)
     nxt = h.next_row
     if nxt is not None and nxt.appointment is not None:
         pdf.para(
-            f"{_when(nxt.appointment.starts_at, language)} · {nxt.session.plan_modality.label}",
+            f"{pdf.when(nxt.appointment.starts_at)} · {nxt.session.plan_modality.label}",
             size=12,
-            bold=True,
+            style="B",
         )
     else:
-        pdf.para(words["no_next"], size=11)
+        pdf.para(_("Not booked yet: the clinic will contact you to book it."), size=11)
 
-    pdf.heading(words["instructions"])
+    pdf.heading(_("Aftercare instructions"), color=ACCENT)
     template = h.template
     if template is None:
-        pdf.para(words["no_template"], size=11)
+        pdf.para(
+            _(
+                "The clinic has not written aftercare instructions for this treatment yet: "
+                "ask the nurse before you leave."
+            ),
+            size=11,
+        )
     else:
-        pdf.para(template.title, size=11, bold=True)
+        pdf.para(template.title, size=11, style="B")
         for item in template.items:
             # fpdf2's bidi places a leading bullet at the wrong end of a right-to-left line:
             # Urdu instructions are set as separate paragraphs instead.
@@ -234,72 +104,162 @@ def handout_pdf(handout: Handout, *, compress: bool = True) -> bytes:
                 pdf.para(f"• {item['text']}", size=11, indent=4)
         days = template.remind_days
         if days:
-            joined = "، ".join(str(d) for d in days) if pdf.rtl else ", ".join(map(str, days))
+            joined = ("، " if pdf.rtl else ", ").join(str(d) for d in days)
             pdf.ln(1)
-            pdf.para(words["remind"].format(days=joined), size=10, color=MUTED)
-        pdf.para(words["version"].format(v=template.version), size=8.5, color=MUTED)
+            pdf.para(
+                _("We will send you a reminder by email on day(s) %(days)s after this session.")
+                % {"days": joined},
+                size=10,
+                color=MUTED,
+            )
+        pdf.para(_("Instructions version %(version)s") % {"version": template.version}, size=8.5)
         if template.is_demo:
-            pdf.para(words["demo"], size=9, color=(138, 90, 0))
+            pdf.para(
+                _("Demo wording, loaded with the demo data: the clinic replaces it with its own."),
+                size=9,
+                color=CAUTION,
+            )
     pdf.ln(2)
-    pdf.para(words["worried"], size=11, bold=True)
-    return bytes(pdf.output())
+    pdf.para(
+        _("If you are worried about anything after your treatment, call the clinic."),
+        size=11,
+        style="B",
+    )
 
 
-def estimate_pdf(page: PlanPage, *, compress: bool = True) -> bytes:
-    """The plan's cost estimate for the patient (English), with the sessions and dates."""
+def _money(pdf: PatientPDF, value: Decimal, currency: str) -> str:
+    """'PKR 15,000' (English) or 'PKR 1,50,000' (Urdu, lakh grouping)."""
+    decimals = 0 if value == value.to_integral_value() else 2
+    return f"{currency} {pdf.number(value, decimals)}"
+
+
+def _interval(pm: PlanModality) -> str:
+    if pm.sessions == 1 or pm.interval_value is None:
+        return _("one session")
+    n = pm.interval_value
+    if pm.interval_unit == "months":
+        return ngettext("every month", "every %(n)s months", n) % {"n": n}
+    return ngettext("every week", "every %(n)s weeks", n) % {"n": n}
+
+
+def _estimate_line(pdf: PatientPDF, line: EstimateLine) -> str:
+    if line.price_per_session is None or line.subtotal is None:
+        return _("%(treatment)s: no price in the clinic's list") % {"treatment": line.label}
+    price = _money(pdf, line.price_per_session, line.currency)
+    subtotal = _money(pdf, line.subtotal, line.currency)
+    return f"{line.label}: {line.sessions} x {price} = {subtotal}"
+
+
+def _accepted_lines(pdf: PatientPDF, data: dict[str, Any]) -> list[str]:
+    """The estimate the patient accepted (stored as data on the plan), as lines of text."""
+    currency = data["currency"]
+    lines = []
+    for line in data["lines"]:
+        if line["price_per_session"] is None:
+            lines.append(
+                _("%(treatment)s: %(sessions)s session(s), no price")
+                % {"treatment": line["label"], "sessions": line["sessions"]}
+            )
+        else:
+            price = _money(pdf, Decimal(line["price_per_session"]), currency)
+            lines.append(f"{line['label']}: {line['sessions']} x {price}")
+    total = _money(pdf, Decimal(data["total"]), currency) if data["total"] else _("no total")
+    on = pdf.day(date.fromisoformat(data["on_date"]))
+    lines.append(_("Total %(total)s (prices of %(date)s)") % {"total": total, "date": on})
+    return lines
+
+
+def estimate_pdf(page: PlanPage, *, language: str = "en", compress: bool = True) -> bytes:
+    """The plan's cost estimate for the patient, with the sessions and dates, in ``language``."""
+    patient = page.plan.patient
+    pdf = PatientPDF(language=language, margin=18, zone=patient.clinic.zone)
+    pdf.body_size, pdf.leading = 11, 6.5
+    with translation.override(pdf.language):
+        _estimate(pdf, page)
+        pdf.set_compression(compress)
+        return bytes(pdf.output())
+
+
+def _estimate(pdf: PatientPDF, page: PlanPage) -> None:
     plan = page.plan
     patient, clinic = plan.patient, plan.patient.clinic
-    pdf = HandoutPDF(language="en", footer_text=f"{clinic.name} - {patient.mrn} - plan {plan.pk}")
-    pdf.set_compression(compress)
-    pdf.set_title(f"Treatment plan {plan.pk}: cost estimate")
+    pdf.footer_text = _("%(clinic)s - %(mrn)s - plan %(plan)s") % {
+        "clinic": clinic.name,
+        "mrn": patient.mrn,
+        "plan": plan.pk,
+    }
+    pdf.set_title(_("Treatment plan %(plan)s: cost estimate") % {"plan": plan.pk})
     pdf.set_author(clinic.name)
-    pdf.alias_nb_pages()
     pdf.add_page()
     pdf.para(", ".join(p for p in (clinic.name, clinic.city) if p), size=10, color=MUTED)
-    pdf.para("Your treatment plan and its cost", size=19, bold=True, height=9)
-    pdf.para(f"Patient: {patient.full_name} ({patient.mrn})", size=11)
+    pdf.para(_("Your treatment plan and its cost"), size=19, style="B", height=9)
+    pdf.para(_("Patient: %(name)s (%(mrn)s)") % {"name": patient.full_name, "mrn": patient.mrn})
     pdf.para(
-        f"Plan status: {plan.get_status_display()} · prescribed by "
-        f"{plan.prescriber.get_full_name() or plan.prescriber.username} · first session "
-        f"{plan.start_date.isoformat()}",
+        _("Plan status: %(status)s · prescribed by %(prescriber)s · first session %(date)s")
+        % {
+            "status": plan.get_status_display(),
+            "prescriber": plan.prescriber.get_full_name() or plan.prescriber.username,
+            "date": pdf.day(plan.start_date),
+        },
         size=10,
         color=MUTED,
     )
-    pdf.heading("Goal")
+    pdf.heading(_("Goal"), color=ACCENT)
     pdf.para(plan.goal, size=11)
-    pdf.heading("Treatments")
+    pdf.heading(_("Treatments"), color=ACCENT)
     for pm in page.modalities:
-        pdf.para(f"{pm.label}: {pm.sessions} session(s), {pm.interval_text}", size=11)
-        pdf.para(f"Usual protocol: {pm.protocol_wording}", size=9, color=MUTED, indent=4)
-    pdf.heading("Sessions")
+        pdf.para(
+            ngettext(
+                "%(treatment)s: %(n)s session, %(interval)s",
+                "%(treatment)s: %(n)s sessions, %(interval)s",
+                pm.sessions,
+            )
+            % {"treatment": pm.label, "n": pm.sessions, "interval": _interval(pm)},
+            size=11,
+        )
+        # The protocol's wording is stored with the plan as it was prescribed, in English.
+        pdf.para(
+            _("Usual protocol: %(protocol)s") % {"protocol": pm.protocol_wording},
+            size=9,
+            color=MUTED,
+            indent=4,
+        )
+    pdf.heading(_("Sessions"), color=ACCENT)
     for row in page.rows:
         if row.session.status == "cancelled":
             continue
         pdf.para(
-            f"{row.day.isoformat()} · {row.session.plan_modality.label} "
+            f"{pdf.day(row.day)} · {row.session.plan_modality.label} "
             f"{row.session.number}: {row.session.get_status_display().lower()}",
             size=10,
             indent=4,
         )
-    pdf.heading("Cost estimate")
-    if page.accepted_lines:
-        pdf.para("As accepted:", size=10, color=MUTED)
-        for text in page.accepted_lines:
+    pdf.heading(_("Cost estimate"), color=ACCENT)
+    estimate = page.estimate
+    if page.plan.accepted_estimate:
+        pdf.para(_("As accepted:"), size=10, color=MUTED)
+        for text in _accepted_lines(pdf, page.plan.accepted_estimate):
             pdf.para(text, size=11, indent=4)
     else:
-        for line in page.estimate.lines:
-            pdf.para(f"{line.label}: {line.text}", size=11, indent=4)
-        pdf.para(f"Total: {page.estimate.total_text}", size=12, bold=True)
+        for line in estimate.lines:
+            pdf.para(_estimate_line(pdf, line), size=11, indent=4)
+        total = estimate.total
+        if total is None:
+            missing = ", ".join(x.label for x in estimate.lines if x.price_per_session is None)
+            total_text = _("No total: no price for %(treatments)s.") % {"treatments": missing}
+        else:
+            total_text = _money(pdf, total, estimate.currency)
+        pdf.para(_("Total: %(total)s") % {"total": total_text}, size=12, style="B")
         pdf.para(
-            f"Prices of the clinic's list in force on {page.estimate.on_date.isoformat()}.",
+            _("Prices of the clinic's list in force on %(date)s.")
+            % {"date": pdf.day(estimate.on_date)},
             size=9,
             color=MUTED,
         )
-    if page.estimate.has_demo:
-        pdf.para("Demo prices, not a quote.", size=10, color=(138, 90, 0))
+    if estimate.has_demo:
+        pdf.para(_("Demo prices, not a quote."), size=10, color=CAUTION)
     pdf.para(
-        "An estimate for the number of sessions planned: the plan may need more or fewer.",
+        _("An estimate for the number of sessions planned: the plan may need more or fewer."),
         size=9,
         color=MUTED,
     )
-    return bytes(pdf.output())

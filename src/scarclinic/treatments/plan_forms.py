@@ -15,6 +15,7 @@ from scarclinic.clinical.evidence import Modality
 from scarclinic.patients.models import Language
 from scarclinic.treatments.forms import DateInput
 from scarclinic.treatments.models import Device, DeviceKind, PlanStatus, Room
+from scarclinic.treatments.models.consultation import MODALITY_CHOICES
 from scarclinic.treatments.protocol import protocol_default
 
 UNIT_CHOICES = [("weeks", "weeks"), ("months", "months")]
@@ -114,13 +115,13 @@ class ModalityPickForm(forms.Form):
 
     modalities = forms.MultipleChoiceField(
         label=gettext_lazy("Treatments"),
-        choices=[(m.value, m.label) for m in Modality],
+        choices=MODALITY_CHOICES,
         widget=forms.CheckboxSelectMultiple,
     )
 
 
 class PlanChangeForm(forms.Form):
-    modality = forms.ChoiceField(choices=[(m.value, m.label) for m in Modality])
+    modality = forms.ChoiceField(choices=MODALITY_CHOICES)
     sessions = forms.IntegerField(min_value=1, max_value=20)
     interval_value = forms.IntegerField(min_value=1, max_value=52, required=False)
     interval_unit = forms.ChoiceField(choices=UNIT_CHOICES)
@@ -204,7 +205,7 @@ class PostCareTemplateForm(forms.Form):
     e.g. "Use sunscreen every day | 1, 7"."""
 
     modality = forms.ChoiceField(
-        label=gettext_lazy("Treatment"), choices=[(m.value, m.label) for m in Modality]
+        label=gettext_lazy("Treatment"), choices=MODALITY_CHOICES
     )
     language = forms.ChoiceField(choices=Language.choices)
     title = forms.CharField(max_length=200)
@@ -245,6 +246,6 @@ class DeviceForm(forms.Form):
 
 class DurationForm(forms.Form):
     modality = forms.ChoiceField(
-        label=gettext_lazy("Treatment"), choices=[(m.value, m.label) for m in Modality]
+        label=gettext_lazy("Treatment"), choices=MODALITY_CHOICES
     )
     minutes = forms.IntegerField(min_value=5, max_value=720)

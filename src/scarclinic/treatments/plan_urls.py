@@ -2,7 +2,7 @@
 # except the calendar feed, whose unguessable token is its only key.
 from django.urls import path
 
-from scarclinic.treatments.views import plans, postcare, procedures, scheduling
+from scarclinic.treatments.views import plans, postcare, procedures, reminders, scheduling
 
 app_name = "plans"
 urlpatterns = [
@@ -30,4 +30,9 @@ urlpatterns = [
     path("feed/<str:token>.ics", scheduling.feed, name="feed"),
     path("postcare/", postcare.postcare_templates, name="postcare"),
     path("resources/", scheduling.resources, name="resources"),
+    path("reminders/", reminders.outbox, name="reminders"),
+    path("reminders/run/", reminders.run_start, name="reminder_run_start"),
+    path("reminders/runs/<int:run_id>/", reminders.run_detail, name="reminder_run"),
+    path("reminders/runs/<int:run_id>/progress/", reminders.run_progress, name="reminder_progress"),
+    path("reminders/<int:reminder_id>/retry/", reminders.retry, name="reminder_retry"),
 ]

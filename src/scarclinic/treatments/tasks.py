@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from scarclinic.treatments.services import reminders
+from scarclinic.treatments.services import reminder_runs, reminders
 
 
 @task()
@@ -20,3 +20,9 @@ def send_reminder(reminder_id: int) -> str:
 def dispatch_due_reminders() -> int:
     """Queue every reminder that is due now; how many."""
     return reminders.reminders_dispatch()
+
+
+@task()
+def run_due_reminders(run_id: int) -> str:
+    """A run started from the Reminders page: send the clinic's due reminders; its status."""
+    return reminder_runs.reminder_run_execute(run_id=run_id).status

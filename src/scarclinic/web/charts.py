@@ -5,7 +5,9 @@ template: every text in it is escaped here). The element carries ``role="img"`` 
 ``aria-labelledby`` pointing at its own ``<title>`` and ``<desc>``, so a screen reader
 announces the chart's title and its text alternative; the caller writes ``desc`` as a
 sentence or two that says what the chart shows (the figures a sighted reader takes from
-it), and should put the same numbers in a table beside it.
+it), and should put the same numbers in a table beside it. This module writes no words of its
+own: titles, labels, the text for an empty chart and the dates under the axis all come from
+the caller, in the reader's language.
 
 Output is deterministic: the same input gives byte-identical SVG (element ids come from
 ``svg.hashsalt``, no creation date or tool version in metadata), so pages can be cached
@@ -24,7 +26,7 @@ import html
 import io
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -32,6 +34,7 @@ from typing import Any
 import matplotlib
 import matplotlib.dates as mdates
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 __all__ = [
     "PALETTE",
@@ -158,7 +161,8 @@ def line_chart_svg(
     y_label: str = "",
     y_min: float | None = None,
     y_max: float | None = None,
-    empty_text: str = "No data yet",
+    empty_text: str = "",
+    date_label: Callable[[date], str] | None = None,
     chart_id: str | None = None,
     width: float = 7.0,
     height: float = 3.6,
@@ -166,7 +170,9 @@ def line_chart_svg(
     """Series of values over dates, with optional vertical markers (e.g. treatment
     sessions, drawn as dashed lines labelled ``marker_label`` in the legend).
 
-    ``desc`` is the text alternative: say what the chart shows in words and numbers.
+    ``desc`` is the text alternative: say what the chart shows in words and numbers. Every
+    text (title, desc, labels, ``empty_text``) comes in already in the reader's language, and
+    ``date_label`` writes the dates under the axis in it (Matplotlib's own are English).
     """
     if not title or not desc:
         raise ValueError("A chart needs a title and a text alternative (desc)")
@@ -208,9 +214,17 @@ def line_chart_svg(
         else:
             locator = mdates.AutoDateLocator(minticks=3, maxticks=8)  # type: ignore[no-untyped-call]
             ax.xaxis.set_major_locator(locator)
-            ax.xaxis.set_major_formatter(
-                mdates.ConciseDateFormatter(locator)  # type: ignore[no-untyped-call]
-            )
+            if date_label is not None:
+                label_of = date_label
+                ax.xaxis.set_major_formatter(
+                    FuncFormatter(
+                        lambda x, _pos: label_of(mdates.num2date(x).date())  # type: ignore[no-untyped-call]
+                    )
+                )
+            else:
+                ax.xaxis.set_major_formatter(
+                    mdates.ConciseDateFormatter(locator)  # type: ignore[no-untyped-call]
+                )
             if y_min is not None or y_max is not None:
                 ax.set_ylim(bottom=y_min, top=y_max)
             ax.grid(axis="y", color="#dddddd", linewidth=0.6)
@@ -230,7 +244,7 @@ def bar_chart_svg(
     x_label: str = "",
     y_label: str = "",
     zero_line: bool = True,
-    empty_text: str = "No data yet",
+    empty_text: str = "",
     chart_id: str | None = None,
     width: float = 7.0,
     height: float = 3.6,
@@ -288,7 +302,7 @@ def hbar_chart_svg(
     bars: Sequence[Bar],
     x_label: str = "",
     zero_line: bool = True,
-    empty_text: str = "No data yet",
+    empty_text: str = "",
     chart_id: str | None = None,
     width: float = 7.0,
 ) -> str:

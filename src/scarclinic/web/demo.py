@@ -208,12 +208,29 @@ class SeedReport:
     consents: int = 0
 
 
+def demo_clinic(code: str, name: str, city: str) -> tuple[Clinic, bool]:
+    """The demo clinic with that code, created if missing (also the network's, demo_network)."""
+    return Clinic.objects.get_or_create(code=code, defaults={"name": name, "city": city})
+
+
+def demo_user(username: str, first: str, last: str, password: str) -> tuple[User, bool]:
+    """The demo user of that name, created if missing with an already hashed ``password``
+    (also the network's staff, demo_network)."""
+    return User.objects.get_or_create(
+        username=username,
+        defaults={
+            "first_name": first,
+            "last_name": last,
+            "password": password,
+            "email": f"{username}@demo.scarclinic.invalid",
+        },
+    )
+
+
 def _clinics(report: SeedReport) -> dict[str, Clinic]:
     result = {}
     for code, name, city in CLINICS:
-        clinic, created = Clinic.objects.get_or_create(
-            code=code, defaults={"name": name, "city": city}
-        )
+        clinic, created = demo_clinic(code, name, city)
         report.clinics += int(created)
         result[code] = clinic
     return result
@@ -223,15 +240,7 @@ def _users(clinics: dict[str, Clinic], report: SeedReport) -> dict[str, User]:
     users = {}
     password = make_password(DEMO_PASSWORD)
     for username, first, last, role, second_role in DEMO_USERS:
-        user, created = User.objects.get_or_create(
-            username=username,
-            defaults={
-                "first_name": first,
-                "last_name": last,
-                "password": password,
-                "email": f"{username}@demo.scarclinic.invalid",
-            },
-        )
+        user, created = demo_user(username, first, last, password)
         report.users += int(created)
         Membership.objects.get_or_create(user=user, clinic=clinics["ISB"], defaults={"role": role})
         if second_role:

@@ -266,25 +266,12 @@ class _Staff:
     rooms: list[Room]
 
 
-def _user(username: str, first: str, last: str, password: str) -> User:
-    user, _ = User.objects.get_or_create(
-        username=username,
-        defaults={
-            "first_name": first,
-            "last_name": last,
-            "password": password,
-            "email": f"{username}@demo.scarclinic.invalid",
-        },
-    )
-    return user
-
-
 def _clinic_setup(clinic: Clinic, director: User, password: str, rng: random.Random) -> _Staff:
     tag = clinic.code.lower()
     Membership.objects.get_or_create(user=director, clinic=clinic, defaults={"role": Role.DIRECTOR})
 
     def member(username: str, role: Role) -> User:
-        user = _user(
+        user, _ = demo.demo_user(
             username, rng.choice(demo.GIVEN_F + demo.GIVEN_M), rng.choice(demo.FAMILY), password
         )
         Membership.objects.get_or_create(user=user, clinic=clinic, defaults={"role": role})
@@ -1263,7 +1250,7 @@ def build_network(
     director = User.objects.get(username="director")
     clinics = sorted(Clinic.objects.filter(code__in=["ISB", "LHE"]), key=lambda c: c.code != "ISB")
     for code, name, city in MORE_CLINICS:
-        clinic, _ = Clinic.objects.get_or_create(code=code, defaults={"name": name, "city": city})
+        clinic, _ = demo.demo_clinic(code, name, city)
         clinics.append(clinic)
     staff: dict[int, _Staff] = {}
     with transaction.atomic():

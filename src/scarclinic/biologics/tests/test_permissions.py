@@ -3,14 +3,8 @@ role by role, and the stories behind them."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from typing import Any
-
 import pytest
-from django.db import transaction
-from django.test import Client
-from django.urls import URLPattern, get_resolver, resolve
+from django.urls import URLPattern, get_resolver
 
 from scarclinic.biologics.tests.permission_rows import (
     BIOLOGICS_BODIES,
@@ -21,87 +15,28 @@ from scarclinic.biologics.tests.permission_rows import (
 )
 from scarclinic.config.api import api
 from tests.cast import Cast
+from tests.permissions import ROLES, World, cast_ids, row_route, walk_column
 
 pytestmark = pytest.mark.django_db
-ROLES = (
-    "physician",
-    "nurse",
-    "lab",
-    "frontdesk",
-    "director",
-    "admin",
-    "patient",
-    "outsider",
-    "anonymous",
-)
-
-
-@dataclass
-class World:
-    cast: Cast
-    ids: dict[str, int]
 
 
 @pytest.fixture
 def world(cast: Cast) -> World:
-    ids = {
-        "amina": cast.amina.pk,
-        "bilal": cast.bilal.pk,
-        "zara": cast.zara.pk,
-        "clinic_a": cast.clinic_a.pk,
-        "clinic_b": cast.clinic_b.pk,
-        "nurse_user": cast.nurse.pk,
-    }
-    return World(cast, ids | biologics_world(cast))
-
-
-def _send(client: Client, route: str, world: World) -> Any:
-    method, template = route.split(" ", 1)
-    path = template.format(**world.ids)
-    body = BIOLOGICS_BODIES[route](world) if route in BIOLOGICS_BODIES else None
-    if path.startswith("/api/"):
-        return client.generic(
-            method,
-            path,
-            data=b"" if body is None else json.dumps(body),
-            content_type="application/json",
-        )
-    if method == "GET":
-        return client.get(path)
-    return client.post(path, body or {})
+    return World(cast, cast_ids(cast) | {"nurse_user": cast.nurse.pk} | biologics_world(cast))
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_gets_its_column_of_the_cell_product_rows(role: str, world: World) -> None:
-    client = Client()
-    if role != "anonymous":
-        client.force_login(world.cast.users[role])
-    statuses, writes = {}, set()
-    for route in BIOLOGICS_ROUTES:
-        with transaction.atomic():
-            before = biologics_snapshot()
-            statuses[route] = _send(client, route, world).status_code
-            if biologics_snapshot() != before:
-                writes.add(route)
-            transaction.set_rollback(True)
+    statuses, writes = walk_column(
+        role, world, BIOLOGICS_ROUTES, BIOLOGICS_BODIES, biologics_snapshot
+    )
     column = ROLES.index(role)
     assert statuses == {route: row[column] for route, row in BIOLOGICS_ROUTES.items()}
     assert writes == {r for r, roles in BIOLOGICS_CHANGES_DATABASE.items() if role in roles}
 
 
-class _Ones(dict[str, int]):
-    def __missing__(self, key: str) -> int:
-        return 1
-
-
 def test_every_cell_product_url_and_api_operation_has_a_row() -> None:
-    rows = {
-        (
-            key.split(" ", 1)[0],
-            resolve(key.split(" ", 1)[1].format_map(_Ones()).split("?")[0]).route,
-        )
-        for key in BIOLOGICS_ROUTES
-    }
+    rows = {row_route(key) for key in BIOLOGICS_ROUTES}
     (biologics,) = [
         p for p in get_resolver().url_patterns if str(getattr(p, "pattern", "")) == "biologics/"
     ]

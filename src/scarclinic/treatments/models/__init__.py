@@ -29,6 +29,11 @@ from scarclinic.treatments.models.procedures import (
     ProcedureRecord,
     ProcedureStatus,
 )
+from scarclinic.treatments.models.reminder_runs import (
+    OPEN_RUN_STATUSES,
+    ReminderRun,
+    ReminderRunStatus,
+)
 from scarclinic.treatments.models.scheduling import (
     DEFAULT_DURATION_MINUTES,
     HOLDING_STATUSES,
@@ -51,6 +56,7 @@ __all__ = [
     "MODALITY_CHOICES",
     "NONE_YET",
     "OPEN_PLAN_STATUSES",
+    "OPEN_RUN_STATUSES",
     "PLAN_TRANSITIONS",
     "REQUIRED_DEVICE_KIND",
     "SCREENING_STATUS_CHOICES",
@@ -75,6 +81,8 @@ __all__ = [
     "ProcedureStatus",
     "Reminder",
     "ReminderKind",
+    "ReminderRun",
+    "ReminderRunStatus",
     "ReminderStatus",
     "Room",
     "Screening",

@@ -19,7 +19,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from scarclinic.accounts.access import clinic_ids_with
 from scarclinic.accounts.models import User
@@ -40,8 +40,10 @@ from scarclinic.clinical.recommend import (
     Option,
     recommend,
 )
+from scarclinic.clinical.text import Joined, Term
 from scarclinic.patients.models import MedicalHistoryVersion, Patient
 from scarclinic.patients.selectors import patient_for_user
+from scarclinic.treatments.clinical_text import clinical_text
 from scarclinic.treatments.models import (
     NONE_YET,
     CandidacyRuleSettings,
@@ -50,7 +52,7 @@ from scarclinic.treatments.models import (
     SharedDecision,
 )
 
-NONE_YET_LABEL = "No treatment chosen yet"
+NONE_YET_LABEL = gettext_noop("No treatment chosen yet")  # stored in English, shown translated
 DEFAULT_CURRENCY = "PKR"
 RECENT_DECISIONS = 5
 
@@ -221,8 +223,8 @@ class Consultation:
     @property
     def choices(self) -> list[tuple[str, str]]:
         """What the patient can choose: an option that can go ahead now, or none yet."""
-        return [(option_key(o), o.label) for o in self.options if o.suitable] + [
-            (NONE_YET, NONE_YET_LABEL)
+        return [(option_key(o), _label(o)) for o in self.options if o.suitable] + [
+            (NONE_YET, gettext(NONE_YET_LABEL))
         ]
 
     @property
@@ -263,7 +265,7 @@ class Consultation:
         """(morphology label, count) of the assessment the comparison is built from."""
         if self.profile is None:
             return []
-        return [(m.label, n) for m, n in self.profile.counts.items()]
+        return [(gettext(m.label), n) for m, n in self.profile.counts.items()]
 
     @property
     def notes(self) -> list[str]:
@@ -272,9 +274,9 @@ class Consultation:
             return []
         notes = []
         if self.profile.has_macular_marks:
-            notes.append(COLOUR_NOTE)
+            notes.append(clinical_text(COLOUR_NOTE))
         if self.profile.has_raised_scars:
-            notes.append(RAISED_NOTE)
+            notes.append(clinical_text(RAISED_NOTE))
         return notes
 
     def snapshot(self) -> dict[str, Any]:
@@ -381,10 +383,16 @@ def consultation_for_user(
 
 
 STATUS_LABELS = {
-    "eligible": "Can go ahead",
-    "caution": "Can go ahead, with precautions",
-    "defer": "Not now",
-    "contraindicated": "Not suitable for you",
+    "eligible": gettext_noop("Can go ahead"),
+    "caution": gettext_noop("Can go ahead, with precautions"),
+    "defer": gettext_noop("Not now"),
+    "contraindicated": gettext_noop("Not suitable for you"),
+}
+# A fired rule's outcome, as the screening table names it.
+OUTCOME_LABELS = {
+    "caution": gettext_noop("caution"),
+    "defer": gettext_noop("defer"),
+    "contraindicated": gettext_noop("contraindicated"),
 }
 
 
@@ -396,39 +404,61 @@ def money(value: Decimal, currency: str) -> str:
 
 def _cost_text(option: Option, prices: Mapping[Modality, PriceListEntry]) -> str:
     if option.cost is None or option.cost_from is None:
-        missing = [m.label for m in option.modalities if m not in prices]
-        return f"No price in the clinic's list for {', '.join(missing)}."
+        missing = [gettext(m.label) for m in option.modalities if m not in prices]
+        return gettext("No price in the clinic's list for %(treatments)s.") % {
+            "treatments": ", ".join(missing)
+        }
     currency = prices[option.modalities[0]].currency
     total = (
         money(option.cost, currency)
         if option.cost == option.cost_from
-        else f"{money(option.cost_from, currency)} to {money(option.cost, currency)}"
+        else gettext("%(low)s to %(high)s")
+        % {"low": money(option.cost_from, currency), "high": money(option.cost, currency)}
     )
-    each = "; ".join(
-        f"{prices[m].modality_label} {money(prices[m].price_per_session, currency)} a session"
+    each = gettext("; ").join(
+        gettext("%(treatment)s %(price)s a session")
+        % {
+            "treatment": gettext(prices[m].modality_label),
+            "price": money(prices[m].price_per_session, currency),
+        }
         for m in option.modalities
     )
-    demo = " Demo prices, not a quote." if any(prices[m].is_demo for m in option.modalities) else ""
-    return f"{total} for the default number of sessions ({each}).{demo}"
+    text = gettext("%(total)s for the default number of sessions (%(each)s).") % {
+        "total": total,
+        "each": each,
+    }
+    if any(prices[m].is_demo for m in option.modalities):
+        text += " " + gettext("Demo prices, not a quote.")
+    return text
+
+
+def _label(option: Option) -> str:
+    return clinical_text(Joined(tuple(Term(m.label) for m in option.modalities), " + "))
+
+
+def _date(day: date | None) -> str | None:
+    """A date as the active language writes it (ISO in English)."""
+    return None if day is None else clinical_text(day)
 
 
 def _screening_data(s: Screening) -> dict[str, Any]:
     return {
         "modality": s.modality.value,
-        "label": s.modality.label,
+        "label": gettext(s.modality.label),
         "status": s.status.value,
-        "status_label": STATUS_LABELS[s.status.value],
-        "reassess_on": s.reassess_on.isoformat() if s.reassess_on else None,
+        "status_label": gettext(STATUS_LABELS[s.status.value]),
+        "reassess_on": _date(s.reassess_on),
         "fired": [
             {
                 "rule_id": f.rule_id,
-                "title": f.title,
+                "title": clinical_text(f.title),
                 "outcome": f.outcome.value,
-                "reason": f.reason,
-                "explanation": f.explanation,
-                "action": f.action,
-                "until": f.until.isoformat() if f.until else None,
-                "source": f.source,
+                "outcome_label": gettext(OUTCOME_LABELS[f.outcome.value]),
+                "reason": clinical_text(f.text),
+                "explanation": clinical_text(f.explanation),
+                "action": clinical_text(f.action),
+                "until": _date(f.until),
+                "source": clinical_text(f.source),
                 "verified": f.verified,
             }
             for f in s.fired
@@ -443,58 +473,80 @@ def option_data(option: Option, *, prices: Mapping[Modality, PriceListEntry]) ->
     )
     return {
         "key": option_key(option),
-        "label": option.label,
+        "label": _label(option),
         "rank": option.rank,
         "modalities": [m.value for m in option.modalities],
         "suitable": option.suitable,
         "status": option.status.value,
-        "status_label": STATUS_LABELS[option.status.value],
+        "status_label": gettext(STATUS_LABELS[option.status.value]),
         "fit": option.fit.value,
-        "why": option.why,
-        "not_suitable_reason": option.not_suitable_reason,
-        "reassess_on": option.reassess_on.isoformat() if option.reassess_on else None,
+        "why": clinical_text(option.why_text),
+        "not_suitable_reason": (
+            None if option.not_suitable_text is None else clinical_text(option.not_suitable_text)
+        ),
+        "reassess_on": _date(option.reassess_on),
         "evidence": [
             {
                 "id": e.id,
-                "intervention": e.intervention,
-                "effect": e.effect,
-                "measure": e.measure,
-                "design": e.design,
+                "intervention": clinical_text(e.intervention),
+                "effect": clinical_text(e.effect),
+                "measure": clinical_text(e.measure),
+                "design": clinical_text(e.design),
                 "level": e.level.value,
-                "level_label": e.level.label,
+                "level_label": clinical_text(e.level.label),
                 "n": e.n,
-                "n_unit": e.n_unit,
+                "n_unit": clinical_text(e.n_unit),
                 "citation": e.citation,
-                "note": e.note,
+                "note": clinical_text(e.note) if e.note else "",
                 "indirect": e.indirect,
             }
             for e in option.evidence
         ],
         "evidence_is_weak": option.evidence_is_weak,
-        "evidence_wording": option.evidence_wording,
+        "evidence_wording": clinical_text(option.evidence_wording_text),
         "investigational": any(d.is_investigational for d in option.details),
         "regulatory": [
-            f"{d.label}: {d.regulatory_status}" for d in option.details if d.is_investigational
+            f"{clinical_text(d.label)}: {clinical_text(d.regulatory_status)}"
+            for d in option.details
+            if d.is_investigational
         ],
-        "mechanisms": [{"label": d.label, "text": d.mechanism} for d in option.details],
-        "sessions": [
-            {"label": d.label, "text": d.sessions.describe, "verified": d.sessions.verified}
+        "mechanisms": [
+            {"label": clinical_text(d.label), "text": clinical_text(d.mechanism)}
             for d in option.details
         ],
-        "downtime": [{"label": d.label, "text": d.downtime.describe} for d in option.details],
+        "sessions": [
+            {
+                "label": clinical_text(d.label),
+                "text": clinical_text(d.sessions.text),
+                "verified": d.sessions.verified,
+            }
+            for d in option.details
+        ],
+        "downtime": [
+            {"label": clinical_text(d.label), "text": clinical_text(d.downtime.text)}
+            for d in option.details
+        ],
         "cost_from": None if option.cost_from is None else str(option.cost_from),
         "cost_to": None if option.cost is None else str(option.cost),
         "currency": currency,
         "cost_text": _cost_text(option, prices),
         "risks": {
-            "common": list(dict.fromkeys(r.text for d in option.details for r in d.common_risks)),
-            "serious": list(dict.fromkeys(r.text for d in option.details for r in d.serious_risks)),
+            "common": list(
+                dict.fromkeys(clinical_text(r.text) for d in option.details for r in d.common_risks)
+            ),
+            "serious": list(
+                dict.fromkeys(
+                    clinical_text(r.text) for d in option.details for r in d.serious_risks
+                )
+            ),
         },
-        "skin_type": list(dict.fromkeys(d.skin_type for d in option.details)),
-        "clinic_outcomes": [o.describe for o in option.clinic_outcomes.values()],
+        "skin_type": list(dict.fromkeys(clinical_text(d.skin_type) for d in option.details)),
+        "clinic_outcomes": [clinical_text(o.text) for o in option.clinic_outcomes.values()],
         "screenings": [_screening_data(s) for s in option.screenings],
         # The notes about the scars as a whole are the consultation's, shown once.
-        "notes": [n for n in option.notes if n not in (COLOUR_NOTE, RAISED_NOTE)],
+        "notes": [
+            clinical_text(n) for n in option.notes_text if n.text not in (COLOUR_NOTE, RAISED_NOTE)
+        ],
     }
 
 

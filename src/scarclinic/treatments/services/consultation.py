@@ -22,6 +22,7 @@ from scarclinic.audit.services import audit_object, audit_record
 from scarclinic.clinical.candidacy import DEFAULT_RULES, RuleSet
 from scarclinic.clinical.evidence import Modality
 from scarclinic.patients.models import Patient
+from scarclinic.treatments.clinical_text import message_json
 from scarclinic.treatments.models import (
     NONE_YET,
     CandidacyRuleSettings,
@@ -317,6 +318,9 @@ def _fired_data(screening: Any) -> list[dict[str, Any]]:
             "outcome": f.outcome.value,
             "reason": f.reason,
             "until": f.until.isoformat() if f.until else None,
+            # The English reason is the record; the message and its typed parameters let a
+            # reader see it in their own language.
+            **message_json(f.text),
         }
         for f in screening.fired
     ]

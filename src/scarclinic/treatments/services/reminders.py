@@ -1,6 +1,7 @@
 """Reminders to patients by email: 48 hours before an appointment, and post-care reminders on
-the days the modality's instructions name. Sent by background tasks (treatments/tasks.py)
-through Django's email backend.
+the days the modality's instructions name, each wholly in the patient's preferred language
+(templates in treatments/templates/treatments/email/). Sent by background tasks
+(treatments/tasks.py) through Django's email backend.
 
 Never twice: each reminder has a unique idempotency key (one per appointment time, one per
 session and post-care day), so scheduling it again finds the same row; sending first claims
@@ -15,16 +16,19 @@ import hashlib
 import logging
 from datetime import date, datetime, time, timedelta
 from email.utils import make_msgid
+from typing import Any
 
-from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
-from django.db.models import Q
-from django.utils import timezone
+from django.db.models import Q, QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from scarclinic.audit.models import AuditAction
 from scarclinic.audit.services import audit_record
 from scarclinic.clinical.evidence import Modality
+from scarclinic.patients.models import Language
 from scarclinic.treatments.models import (
     Appointment,
     PostCareGiven,
@@ -106,9 +110,10 @@ def reschedule_appointment_reminder(appointment: Appointment) -> Reminder | None
 def schedule_postcare_reminders(
     *, given: PostCareGiven, template: PostCareTemplate, performed_on: date
 ) -> list[Reminder]:
-    """One reminder per day the instructions name, at POSTCARE_SEND_AT on that day; days
-    already past are not scheduled. Giving the instructions again schedules nothing new."""
-    tz = timezone.get_current_timezone()
+    """One reminder per day the instructions name, at POSTCARE_SEND_AT on that day in the
+    clinic's time zone; days already past are not scheduled. Giving the instructions again
+    schedules nothing new."""
+    tz = template.clinic.zone
     now = timezone.now()
     made = []
     for day in template.remind_days:
@@ -137,18 +142,22 @@ def schedule_postcare_reminders(
 # Sending
 
 
-def due_reminder_ids(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+def due_reminders(*, now: datetime | None = None) -> QuerySet[Reminder]:
     """Reminders to send now: pending ones whose time has come, failed ones whose retry has."""
     now = now or timezone.now()
-    return list(
-        Reminder.objects.filter(due_at__lte=now)
-        .filter(
-            Q(status=ReminderStatus.PENDING)
-            | Q(status=ReminderStatus.FAILED, next_attempt_at__lte=now)
-        )
-        .order_by("due_at", "id")
-        .values_list("pk", flat=True)[:limit]
+    return Reminder.objects.filter(due_at__lte=now).filter(
+        Q(status=ReminderStatus.PENDING) | Q(status=ReminderStatus.FAILED, next_attempt_at__lte=now)
     )
+
+
+def due_reminder_ids(
+    *, now: datetime | None = None, limit: int = 500, clinic_id: int | None = None
+) -> list[int]:
+    """Reminders to send now (of one clinic when named), oldest first."""
+    due = due_reminders(now=now)
+    if clinic_id is not None:
+        due = due.filter(clinic_id=clinic_id)
+    return list(due.order_by("due_at", "id").values_list("pk", flat=True)[:limit])
 
 
 def _claim(reminder_id: int, now: datetime) -> Reminder | None:
@@ -172,44 +181,73 @@ def _claim(reminder_id: int, now: datetime) -> Reminder | None:
     return reminder
 
 
-def compose(reminder: Reminder) -> tuple[str, str]:
-    """Subject and body of the message, in the patient's language where the text has one."""
-    patient, clinic = reminder.patient, reminder.clinic
-    if reminder.kind == ReminderKind.APPOINTMENT:
-        a = reminder.appointment
-        assert a is not None
-        start = timezone.localtime(a.starts_at)
-        subject = f"Appointment reminder from {clinic.name}"
-        body = (
-            f"Dear {patient.given_name},\n\n"
-            f"This is a reminder of your appointment at {clinic.name} on "
-            f"{start:%A %d %B %Y} at {start:%H:%M} ({settings.TIME_ZONE}): "
-            f"{Modality(a.modality).label}.\n\n"
-            "If you cannot come, please call the clinic to change the appointment.\n"
-        )
-        if patient.preferred_language == "ur":
-            body += (
-                f"\n{clinic.name} میں آپ کی ملاقات {start:%Y-%m-%d} کو {start:%H:%M} بجے ہے۔ "
-                "اگر آپ نہیں آ سکتے تو براہ کرم کلینک کو فون کریں۔\n"
-            )
-        return subject, body
+def _postcare_instructions(reminder: Reminder, language: str) -> tuple[PostCareTemplate, bool]:
+    """The instructions to remind the patient of, and whether they are in ``language``.
+
+    The version in the patient's language: the one given to them in it at this session, else
+    the clinic's current one. When the clinic has none (a gap its director sees on the
+    missing-translations panel) or it names nothing for this day, the version that was given,
+    which the message then says is in another language."""
     given = reminder.postcare
-    assert given is not None and reminder.day is not None
+    assert given is not None
     template = given.template
-    items = [i["text"] for i in template.items if reminder.day in i.get("remind_days", [])]
-    if template.language == "ur":
-        subject = f"{clinic.name}: علاج کے بعد کی یاد دہانی"
-        intro = f"علاج کے {reminder.day} دن بعد، براہ کرم یاد رکھیں:"
-        outro = "اگر آپ کو کوئی فکر ہو تو کلینک کو فون کریں۔"
-    else:
-        subject = f"After your treatment: a reminder from {clinic.name}"
-        intro = (
-            f"Dear {patient.given_name},\n\nDay {reminder.day} after your "
-            f"{template.modality_label.lower()}, please remember:"
-        )
-        outro = "If you are worried about anything, call the clinic."
-    lines = "\n".join(f"- {text}" for text in items)
-    return subject, f"{intro}\n{lines}\n\n{outro}\n"
+    if template.language == language:
+        return template, True
+    in_language = (
+        PostCareGiven.objects.filter(session_id=given.session_id, language=language)
+        .select_related("template")
+        .order_by("-given_at")
+        .first()
+    )
+    translated = (
+        in_language.template
+        if in_language is not None
+        else PostCareTemplate.objects.filter(
+            clinic_id=template.clinic_id,
+            modality=template.modality,
+            language=language,
+            is_current=True,
+        ).first()
+    )
+    if translated is not None and _items_of_day(translated, reminder.day):
+        return translated, True
+    return template, False
+
+
+def _items_of_day(template: PostCareTemplate, day: int | None) -> list[str]:
+    return [i["text"] for i in template.items if day in i.get("remind_days", [])]
+
+
+def compose(reminder: Reminder) -> tuple[str, str]:
+    """Subject and body of the message, wholly in the patient's preferred language (Django's
+    catalogue and date formats for it), with times in the clinic's time zone."""
+    patient, clinic = reminder.patient, reminder.clinic
+    language = patient.preferred_language if patient.preferred_language in Language.values else "en"
+    zone = clinic.zone  # its own, else the deployment's TIME_ZONE
+    context: dict[str, Any] = {"patient": patient, "clinic": clinic, "zone": zone.key}
+    with translation.override(language), timezone.override(zone):
+        if reminder.kind == ReminderKind.APPOINTMENT:
+            a = reminder.appointment
+            assert a is not None
+            context |= {
+                "start": timezone.localtime(a.starts_at, zone),
+                "treatment": gettext(Modality(a.modality).label),
+            }
+            name = "appointment"
+        else:
+            template, in_language = _postcare_instructions(reminder, language)
+            context |= {
+                "day": reminder.day,
+                "treatment": gettext(template.modality_label),
+                "items": _items_of_day(template, reminder.day),
+                "untranslated": not in_language,
+                "wanted": Language(language).label,
+                "written": Language(template.language).label,
+            }
+            name = "postcare"
+        subject = render_to_string(f"treatments/email/{name}_subject.txt", context)
+        body = render_to_string(f"treatments/email/{name}.txt", context)
+    return " ".join(subject.split()), body.strip() + "\n"
 
 
 def reminder_send(*, reminder_id: int, now: datetime | None = None) -> str:

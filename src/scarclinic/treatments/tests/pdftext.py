@@ -7,6 +7,7 @@ PDF parser."""
 from __future__ import annotations
 
 import re
+import zlib
 
 _OBJECT = re.compile(rb"(\d+) 0 obj\s*(.*?)\s*endobj", re.S)
 _STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
@@ -99,3 +100,29 @@ def _decode(raw: bytes, cmap: dict[int, str] | None) -> str:
         return raw.decode("latin-1")
     codes = [int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw), 2)]
     return "".join(cmap.get(code, "\ufffd") for code in codes)
+
+
+def inflated(pdf: bytes) -> bytes:
+    """``pdf`` with its Flate-compressed streams written out, so that ``pdf_text`` reads a
+    PDF as a view serves it."""
+
+    def inflate(match: re.Match[bytes]) -> bytes:
+        try:
+            return b"stream\n" + zlib.decompress(match.group(1)) + b"\nendstream"
+        except zlib.error:
+            return match.group(0)
+
+    return re.sub(rb"stream\r?\n(.*?)\r?\nendstream", inflate, pdf, flags=re.S)
+
+
+def pdf_title(pdf: bytes) -> str:
+    """The document's /Title: a literal string or UTF-16 hex with a byte order mark."""
+    match = re.search(rb"/Title\s*(<[0-9A-Fa-f]+>|\((?:\\.|[^\\)])*\))", pdf)
+    if match is None:
+        return ""
+    raw = match.group(1)
+    hexadecimal = raw.startswith(b"<")
+    data = bytes.fromhex(raw[1:-1].decode()) if hexadecimal else _unescape(raw[1:-1])
+    if data.startswith(b"\xfe\xff"):
+        return data[2:].decode("utf-16-be")
+    return data.decode("latin-1")

@@ -145,7 +145,9 @@ def consultation_world(cast: Cast) -> dict[str, int]:
 # record with its data, performed by the physician), {amina_session} (booked, checklist not
 # done; its appointment {amina_appointment}), {amina_planned_session} (to book); Zara's
 # {zara_session} {zara_planned_session} {zara_record} {zara_appointment}; {feed_token} the
-# physician's private calendar feed (no sign-in needed: every column gets 200).
+# physician's private calendar feed (no sign-in needed: every column gets 200);
+# {amina_reminder_run} {zara_reminder_run} a finished reminder run at each clinic,
+# {amina_gave_up_reminder} {zara_gave_up_reminder} a reminder at each that gave up.
 # fmt: off
 PLAN_ROUTES: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     #                                                              phys nurse lab desk  dir  adm  pat  out anon
@@ -190,6 +192,15 @@ PLAN_ROUTES: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
     "POST /treatments/postcare/":                                 (403, 403, 403, 403, 302, 403, 403, 403, 302),
     "GET /treatments/resources/":                                 (403, 403, 403, 403, 200, 403, 403, 403, 302),
     "POST /treatments/resources/":                                (403, 403, 403, 403, 302, 403, 403, 403, 302),
+    # Reminders outbox (reminders.view / reminders.send: front desk and director)
+    "GET /treatments/reminders/":                                 (403, 403, 403, 200, 200, 403, 403, 403, 302),
+    "GET /treatments/reminders/?status=gave_up&page=2":           (403, 403, 403, 200, 200, 403, 403, 403, 302),
+    "POST /treatments/reminders/run/":                            (403, 403, 403, 302, 302, 403, 403, 403, 302),
+    "GET /treatments/reminders/runs/{amina_reminder_run}/":       (403, 403, 403, 200, 200, 403, 403, 403, 302),
+    "GET /treatments/reminders/runs/{zara_reminder_run}/":        (403, 403, 403, 404, 404, 403, 403, 403, 302),
+    "GET /treatments/reminders/runs/{amina_reminder_run}/progress/": (403, 403, 403, 200, 200, 403, 403, 403, 302),
+    "POST /treatments/reminders/{amina_gave_up_reminder}/retry/": (403, 403, 403, 302, 302, 403, 403, 403, 302),
+    "POST /treatments/reminders/{zara_gave_up_reminder}/retry/":  (403, 403, 403, 404, 404, 403, 403, 403, 302),
     # API
     "GET /api/v1/treatments/patients/{amina}/plans":              (200, 200, 403, 403, 200, 403, 403, 404, 401),
     "GET /api/v1/treatments/patients/{zara}/plans":               (404, 404, 403, 403, 404, 403, 403, 200, 401),
@@ -227,6 +238,8 @@ PLAN_CHANGES_DATABASE: dict[str, set[str]] = {
     "POST /treatments/calendar/feed/":                            {"physician", "nurse", "outsider"},
     "POST /treatments/postcare/":                                 {"director"},
     "POST /treatments/resources/":                                {"director"},
+    "POST /treatments/reminders/run/":                            {"frontdesk", "director"},
+    "POST /treatments/reminders/{amina_gave_up_reminder}/retry/": {"frontdesk", "director"},
     "POST /api/v1/treatments/patients/{amina}/plans":             {"physician"},
     "POST /api/v1/treatments/patients/{zara}/plans":              {"outsider"},
     "POST /api/v1/treatments/plans/{amina_plan}/status":          {"physician"},
@@ -339,6 +352,9 @@ PLAN_BODIES: dict[str, Callable[[Any], dict[str, Any]]] = {
         "room-name": "Room 9",
         "room-is_active": "on",
     },
+    "POST /treatments/reminders/run/": lambda w: {},
+    "POST /treatments/reminders/{amina_gave_up_reminder}/retry/": lambda w: {},
+    "POST /treatments/reminders/{zara_gave_up_reminder}/retry/": lambda w: {},
     "POST /api/v1/treatments/patients/{amina}/plans": lambda w: {
         "goal": "Shallower scars",
         "start_date": timezone.localdate().isoformat(),
@@ -379,6 +395,8 @@ def plan_world(cast: Cast) -> dict[str, Any]:
         Appointment,
         PlanStatus,
         ProcedureRecord,
+        Reminder,
+        ReminderRun,
         Room,
         TreatmentPlan,
         TreatmentSession,
@@ -455,7 +473,32 @@ def plan_world(cast: Cast) -> dict[str, Any]:
         checklist_at=timezone.now(),
     )
     _, token = scheduling.feed_create(user=cast.physician, clinic=cast.clinic_a)
+    # The Reminders page: a finished run at each clinic, a reminder at each that gave up.
+    amina_gave_up = Reminder.objects.filter(patient=cast.amina).order_by("pk").last()
+    assert amina_gave_up is not None
+    Reminder.objects.filter(pk=amina_gave_up.pk).update(status="gave_up", attempts=5)
+    zara_gave_up = Reminder.objects.create(
+        clinic=cast.clinic_b,
+        patient=cast.zara,
+        kind="appointment",
+        appointment=zara_appointment,
+        due_at=start - timedelta(hours=48),
+        idempotency_key=f"appointment:{zara_appointment.pk}:matrix",
+        status="gave_up",
+        attempts=5,
+        created_at=timezone.now(),
+    )
+    runs = [
+        ReminderRun.objects.create(
+            clinic=clinic, requested_by=by, requested_at=timezone.now(), status="completed"
+        )
+        for clinic, by in ((cast.clinic_a, cast.frontdesk), (cast.clinic_b, cast.outsider))
+    ]
     return {
+        "amina_reminder_run": runs[0].pk,
+        "zara_reminder_run": runs[1].pk,
+        "amina_gave_up_reminder": amina_gave_up.pk,
+        "zara_gave_up_reminder": zara_gave_up.pk,
         "amina_plan": plan.pk,
         "zara_plan": zara_plan.pk,
         "amina_done_session": s1.pk,
@@ -489,6 +532,7 @@ def plan_snapshot() -> dict[str, list[Any]]:
         ProcedureDuration,
         ProcedureRecord,
         Reminder,
+        ReminderRun,
         Room,
         TreatmentPlan,
         TreatmentSession,
@@ -508,6 +552,7 @@ def plan_snapshot() -> dict[str, list[Any]]:
         PostCareTemplate,
         PostCareGiven,
         Reminder,
+        ReminderRun,
     )
     snapshot = {m._meta.label: list(m.objects.order_by("pk").values()) for m in models}
     snapshot["feeds"] = list(CalendarFeed.objects.order_by("pk").values("pk", "revoked_at"))

@@ -14,6 +14,7 @@ from scarclinic.treatments import pdf, selectors, services
 from scarclinic.treatments.demo import seed_demo_consultation
 from scarclinic.treatments.tests.pdftext import pdf_text
 from scarclinic.treatments.tests.stories import months_ago, patient_with
+from scarclinic.web.pdf import PatientPDF
 from tests.cast import Cast
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +81,7 @@ def test_the_compressed_pdf_is_smaller_and_still_a_pdf(
 
 
 def test_the_core_fonts_replace_what_latin_1_cannot_show() -> None:
-    document = pdf.ConsultationPDF(font_dir=None, footer_text="")
+    document = PatientPDF(language="en", unicode_font=False)
     assert document.text_of("≥ 50% – ‘safe’ → done") == ">= 50% - 'safe' -> done"
     assert document.text_of("Ürdü ok") == "Ürdü ok"
 

@@ -3,15 +3,11 @@ role by role, and the stories behind them."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
-from django.db import transaction
 from django.test import Client
-from django.urls import URLPattern, get_resolver, resolve
+from django.urls import URLPattern, get_resolver
 
 from scarclinic.accounts.models import User
 from scarclinic.config.api import api
@@ -22,78 +18,26 @@ from scarclinic.treatments.tests.permission_rows import (
     consultation_world,
 )
 from tests.cast import Cast
+from tests.permissions import ROLES, World, cast_ids, row_route, walk_column
 
 pytestmark = pytest.mark.django_db
 Login = Callable[[User], Client]
-ROLES = (
-    "physician",
-    "nurse",
-    "lab",
-    "frontdesk",
-    "director",
-    "admin",
-    "patient",
-    "outsider",
-    "anonymous",
-)
-
-
-@dataclass
-class World:
-    cast: Cast
-    ids: dict[str, int]
 
 
 @pytest.fixture
 def world(cast: Cast) -> World:
-    ids = {
-        "amina": cast.amina.pk,
-        "bilal": cast.bilal.pk,
-        "zara": cast.zara.pk,
-        "clinic_a": cast.clinic_a.pk,
-        "clinic_b": cast.clinic_b.pk,
-    }
-    return World(cast, ids | consultation_world(cast))
-
-
-def _send(client: Client, route: str, world: World) -> Any:
-    method, template = route.split(" ", 1)
-    path = template.format(**world.ids)
-    body = CONSULTATION_BODIES[route](world) if route in CONSULTATION_BODIES else None
-    if path.startswith("/api/"):
-        return client.generic(
-            method,
-            path,
-            data=b"" if body is None else json.dumps(body),
-            content_type="application/json",
-        )
-    if method == "GET":
-        return client.get(path)
-    return client.post(path, body or {})
+    return World(cast, cast_ids(cast) | consultation_world(cast))
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_gets_its_column_of_the_consultation_rows(role: str, world: World) -> None:
-    client = Client()
-    if role != "anonymous":
-        client.force_login(world.cast.users[role])
-    statuses = {}
-    for route in CONSULTATION_ROUTES:
-        with transaction.atomic():
-            statuses[route] = _send(client, route, world).status_code
-            transaction.set_rollback(True)
+    statuses, _ = walk_column(role, world, CONSULTATION_ROUTES, CONSULTATION_BODIES)
     column = ROLES.index(role)
     assert statuses == {route: row[column] for route, row in CONSULTATION_ROUTES.items()}
 
 
 def test_every_consultation_url_and_api_operation_has_a_row() -> None:
-    rows = {
-        (
-            key.split(" ", 1)[0],
-            resolve(key.split(" ", 1)[1].format_map(_Ones()).split("?")[0]).route,
-        )
-        for key in CONSULTATION_ROUTES
-    }
+    rows = {row_route(key) for key in CONSULTATION_ROUTES}
     (consultation,) = [
         p for p in get_resolver().url_patterns if "consultation" in str(getattr(p, "pattern", ""))
     ]
@@ -115,11 +59,6 @@ def test_every_consultation_url_and_api_operation_has_a_row() -> None:
         if route.startswith("api/")
     }
     assert operations == covered
-
-
-class _Ones(dict[str, int]):
-    def __missing__(self, key: str) -> int:
-        return 1
 
 
 def test_the_outsider_gets_404_for_another_clinics_patient_everywhere(

@@ -125,6 +125,8 @@ def test_the_idempotency_key_is_unique_in_the_database(cast: Cast) -> None:
 
 def test_post_care_reminders_fall_on_the_days_the_instructions_name(cast: Cast) -> None:
     appointment = _booked(cast)
+    cast.amina.preferred_language = "ur"  # the reminder is in the patient's language
+    cast.amina.save(update_fields=["preferred_language"])
     session = appointment.session
     record = procedures.procedure_start(session=session, by=cast.nurse, confirmed=True)
     procedures.procedure_record_details(record=record, by=cast.nurse, details=PRP_DETAILS)

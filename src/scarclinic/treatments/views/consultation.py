@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
@@ -20,6 +20,7 @@ from scarclinic.audit.services import audit_record
 from scarclinic.clinical.candidacy import DEFAULT_RULES
 from scarclinic.patients.selectors import patient_for_user
 from scarclinic.treatments import pdf
+from scarclinic.treatments.clinical_text import clinical_text
 from scarclinic.treatments.forms import (
     DecisionForm,
     LabsForm,
@@ -31,6 +32,7 @@ from scarclinic.treatments.forms import (
 )
 from scarclinic.treatments.selectors import consultation as selectors
 from scarclinic.treatments.services import consultation as services
+from scarclinic.web.pdf import pdf_language
 
 
 @requires(Perm.CONSULTATION_VIEW)
@@ -110,22 +112,30 @@ def decision_detail(request: ClinicRequest, decision_id: int) -> HttpResponse:
 
 @requires(Perm.CONSULTATION_VIEW)
 def consultation_pdf(request: ClinicRequest, patient_id: int) -> HttpResponse:
-    c = selectors.consultation_for_user(user=request.user, patient_id=patient_id)
-    services.screenings_record(consultation=c, by=request.user)
-    content = pdf.consultation_pdf(
-        c, prepared_by=request.user.get_full_name() or request.user.get_username()
+    patient = patient_for_user(
+        user=request.user, patient_id=patient_id, perm=Perm.CONSULTATION_VIEW
     )
+    language = pdf_language(request.GET.get("lang"), default=patient.preferred_language)
+    # Built in the PDF's language: the selector's screening and evidence texts are gettext.
+    with translation.override(language):
+        c = selectors.consultation_build(patient=patient, with_decisions=True)
+        content = pdf.consultation_pdf(
+            c,
+            prepared_by=request.user.get_full_name() or request.user.get_username(),
+            language=language,
+        )
+    services.screenings_record(consultation=c, by=request.user)
     audit_record(
         action=AuditAction.EXPORT,
         object_type="treatments.consultation",
         object_id=c.patient.pk,
         patient_id=c.patient.pk,
         clinic_id=c.patient.clinic_id,
-        detail={"format": "pdf", "rule_set_version": c.rule_set_version},
+        detail={"format": "pdf", "rule_set_version": c.rule_set_version, "language": language},
     )
     response = HttpResponse(content, content_type="application/pdf")
     # Ids only in the file name: it ends up in download folders and proxy logs.
-    name = f"treatment-options-{c.patient.pk}-{c.on_date.isoformat()}.pdf"
+    name = f"treatment-options-{c.patient.pk}-{c.on_date.isoformat()}-{language}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
@@ -207,14 +217,19 @@ def rules(request: ClinicRequest) -> HttpResponse:
     rows = [
         {
             "rule": rule,
+            "title": clinical_text(rule.title),
+            "action": clinical_text(rule.action),
+            "explanation": clinical_text(rule.explanation),
+            "source": clinical_text(rule.source),
+            "outcome_label": gettext(selectors.OUTCOME_LABELS[rule.outcome.value]),
             "enabled": rule.id not in rule_set.disabled,
             "modalities": (
-                ["all treatments"]
+                [gettext("all treatments")]
                 if rule.applies_to == "all"
-                else sorted(m.label for m in rule.applies_to)
+                else sorted(clinical_text(m.label) for m in rule.applies_to)
             ),
             "thresholds": [
-                (threshold_label(t), rule_set.threshold(t.name), t.default, t.unit)
+                (threshold_label(t), rule_set.threshold(t.name), t.default, clinical_text(t.unit))
                 for t in rule_set.thresholds
                 if t.name in rule.thresholds
             ],

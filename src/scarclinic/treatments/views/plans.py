@@ -30,6 +30,7 @@ from scarclinic.treatments.plan_forms import (
 )
 from scarclinic.treatments.selectors import plans as selectors
 from scarclinic.treatments.services import plans as services
+from scarclinic.web.pdf import pdf_language
 
 
 def file_response(content: bytes, content_type: str, name: str) -> HttpResponse:
@@ -214,16 +215,18 @@ def plan_status(request: ClinicRequest, plan_id: int) -> HttpResponse:
 @requires(Perm.PLAN_VIEW)
 def plan_estimate_pdf(request: ClinicRequest, plan_id: int) -> HttpResponse:
     page = selectors.plan_page(user=request.user, plan_id=plan_id)
-    content = handout.estimate_pdf(page)
+    language = pdf_language(request.GET.get("lang"), default=page.plan.patient.preferred_language)
+    content = handout.estimate_pdf(page, language=language)
     audit_record(
         action=AuditAction.EXPORT,
         object_type="treatments.treatmentplan",
         object_id=page.plan.pk,
         patient_id=page.plan.patient_id,
         clinic_id=page.plan.patient.clinic_id,
-        detail={"format": "pdf", "what": "estimate"},
+        detail={"format": "pdf", "what": "estimate", "language": language},
     )
-    return file_response(content, "application/pdf", f"plan-{page.plan.pk}-estimate.pdf")
+    name = f"plan-{page.plan.pk}-estimate-{language}.pdf"
+    return file_response(content, "application/pdf", name)
 
 
 @requires(Perm.SCHEDULE_VIEW)
