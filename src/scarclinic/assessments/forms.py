@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from scarclinic.assessments.models.assessment import GRADE_CHOICES
@@ -39,7 +40,10 @@ class FindingsGridMixin(forms.Form):
         initial = initial or {}
         for region in FacialRegion:
             for morphology in Morphology:
-                label = f"{region.label}: {morphology.label}"
+                # Translated when rendered: the form is built before the language is known.
+                label = format_lazy(
+                    "{}: {}", gettext_lazy(region.label), gettext_lazy(morphology.label)
+                )
                 field = forms.IntegerField(
                     min_value=0,
                     max_value=500,

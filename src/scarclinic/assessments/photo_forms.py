@@ -6,20 +6,27 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from scarclinic.assessments.models import PhotoUse, PhotoView, ScarAssessment
 from scarclinic.assessments.models.assessment import REGION_CHOICES
 from scarclinic.assessments.photo_services import MAX_DISTANCE_CM
 from scarclinic.patients.models import SignedConsent
 
+# Stored as written here, whatever the language of the page, so that two visits with the
+# same light compare equal; each is shown in the reader's language (lighting_text).
 LIGHTING_SUGGESTIONS = (
-    "Standardised ring light",
-    "Cross-polarised",
-    "Side lighting (raking light)",
-    "Daylight, window",
-    "Overhead clinic light",
+    gettext_noop("Standardised ring light"),
+    gettext_noop("Cross-polarised"),
+    gettext_noop("Side lighting (raking light)"),
+    gettext_noop("Daylight, window"),
+    gettext_noop("Overhead clinic light"),
 )
+
+
+def lighting_text(value: str) -> str:
+    """A stored lighting in the active language: a suggestion translated, free text as typed."""
+    return gettext(value) if value in LIGHTING_SUGGESTIONS else value
 
 
 class DateInput(forms.DateInput):
@@ -36,6 +43,7 @@ class PhotoSetForm(forms.Form):
     lighting = forms.CharField(
         max_length=100,
         required=False,
+        label=gettext_lazy("Lighting"),
         help_text=gettext_lazy(
             "Use the same lighting at every visit, or comparisons show the light."
         ),
@@ -49,7 +57,10 @@ class PhotoSetForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     camera = forms.CharField(
-        max_length=100, required=False, help_text=gettext_lazy("Camera or phone model.")
+        max_length=100,
+        required=False,
+        label=gettext_lazy("Camera"),
+        help_text=gettext_lazy("Camera or phone model."),
     )
     assessment = AssessmentChoiceField(
         queryset=ScarAssessment.objects.none(),

@@ -157,7 +157,11 @@ def _summary(photo_set: PhotoSet, photos: list[Photo]) -> PhotoSetSummary:
             ViewSlot(view, str(PhotoView(view).label), by_view.get(view)) for view in REQUIRED_VIEWS
         ],
         close_ups=[
-            ViewSlot(p.view, f"Close-up, {p.get_region_display().lower()}", p)
+            ViewSlot(
+                p.view,
+                gettext("Close-up, %(region)s") % {"region": p.get_region_display().lower()},
+                p,
+            )
             for p in photos
             if p.view == PhotoView.CLOSE_UP
         ],

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from scarclinic.accounts.access import ClinicRequest, requires
@@ -25,6 +25,7 @@ from scarclinic.assessments.photo_forms import (
     PhotoConsentGrantForm,
     PhotoSetForm,
     PhotoUploadForm,
+    lighting_text,
 )
 from scarclinic.ops.storage import signed_url
 from scarclinic.patients.forms import apply_service_errors
@@ -32,6 +33,13 @@ from scarclinic.patients.selectors import patient_for_user
 
 COMPARE_MAX_WIDTH = 540  # each image of a side-by-side pair, in CSS pixels
 COMPARE_MAX_HEIGHT = 680
+
+# The capture conditions a comparison checks (photo_selectors.Comparison.differences).
+CONDITION_NAMES = {
+    "lighting": gettext_lazy("lighting"),
+    "distance": gettext_lazy("distance"),
+    "camera": gettext_lazy("camera"),
+}
 
 
 def _fit(photo: Photo | None, width: int, height: int) -> tuple[int, int]:
@@ -69,7 +77,13 @@ def photo_set_new(request: ClinicRequest, patient_id: int) -> HttpResponse:
     return render(
         request,
         "assessments/photos/set_form.html",
-        {"form": form, "patient": patient, "lighting_suggestions": LIGHTING_SUGGESTIONS},
+        {
+            "form": form,
+            "patient": patient,
+            # The stored value stays the English one (see LIGHTING_SUGGESTIONS); the
+            # option's label is the reader's.
+            "lighting_suggestions": [(s, gettext(s)) for s in LIGHTING_SUGGESTIONS],
+        },
     )
 
 
@@ -101,6 +115,7 @@ def _render_set(
         "assessments/photos/set_detail.html",
         {
             "photo_set": photo_set,
+            "lighting": lighting_text(photo_set.lighting),
             "patient": photo_set.patient,
             "summary": summary,
             "slots": slots,
@@ -231,6 +246,7 @@ def photo_compare(request: ClinicRequest, patient_id: int) -> HttpResponse:
             "comparison": comparison,
             "views": [(v, PhotoView(v).label) for v in REQUIRED_VIEWS],
             "conditions": _conditions(comparison),
+            "differences": [str(CONDITION_NAMES[name]) for name in comparison.differences],
             "before_size": _fit(comparison.before, COMPARE_MAX_WIDTH, COMPARE_MAX_HEIGHT),
             "after_size": _fit(comparison.after, COMPARE_MAX_WIDTH, COMPARE_MAX_HEIGHT),
         },
@@ -243,12 +259,12 @@ def _conditions(comparison: selectors.Comparison) -> list[tuple[str, str, str]]:
     a, b = comparison.before.photo_set, comparison.after.photo_set
 
     def cm(value: int | None) -> str:
-        return f"{value} cm" if value else ""
+        return gettext("%(distance_cm)s cm") % {"distance_cm": value} if value else ""
 
     return [
-        ("Lighting", a.lighting, b.lighting),
-        ("Distance", cm(a.distance_cm), cm(b.distance_cm)),
-        ("Camera", a.camera, b.camera),
+        (gettext("Lighting"), lighting_text(a.lighting), lighting_text(b.lighting)),
+        (gettext("Distance"), cm(a.distance_cm), cm(b.distance_cm)),
+        (gettext("Camera"), a.camera, b.camera),
     ]
 
 

@@ -11,6 +11,7 @@ from scarclinic.accounts.access import clinic_ids_with
 from scarclinic.accounts.models import User
 from scarclinic.accounts.roles import Perm
 from scarclinic.assessments.face_map import trend_points
+from scarclinic.assessments.vocabulary import SCALE_NAMES
 from scarclinic.assessments.models import (
     AssessmentAddendum,
     AssessmentStatus,
@@ -120,6 +121,23 @@ def assessment_for_user(
         clinic_id=assessment.patient.clinic_id,
     )
     return assessment
+
+
+@dataclass(frozen=True)
+class ScaleVersion:
+    name: str  # in the active language; the stored key when the scale is not known here
+    version: str  # "GB-Q 2006", "scarclinic-1": a code, the same in every language
+    known: bool
+
+
+def scale_versions(assessment: ScarAssessment) -> list[ScaleVersion]:
+    """The scale versions an assessment was scored with, each under its readable name."""
+    return [
+        ScaleVersion(str(SCALE_NAMES[key]), str(version), True)
+        if key in SCALE_NAMES
+        else ScaleVersion(key, str(version), False)
+        for key, version in assessment.scale_versions.items()
+    ]
 
 
 def findings_grid(assessment: ScarAssessment) -> dict[str, dict[str, int]]:

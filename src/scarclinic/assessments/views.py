@@ -51,7 +51,8 @@ def _live_context(
 def _preview(form: AssessmentForm | AddendumForm, area_field: str) -> dict[str, Any]:
     if not form.is_valid():
         bad = [f.label for name, f in form.fields.items() if name in form.errors]
-        return _live_context({}, None, "Check: " + "; ".join(str(b) for b in bad[:3]))
+        fields = gettext("; ").join(str(b) for b in bad[:3])
+        return _live_context({}, None, gettext("Check: %(fields)s") % {"fields": fields})
     findings = form.findings()
     try:
         scores = services.compute_scores(
@@ -116,7 +117,9 @@ def _entry_page(
             apply_service_errors(form, error)
         else:
             signed = saved.status == AssessmentStatus.SIGNED
-            messages.success(request, "Assessment signed." if signed else "Draft saved.")
+            messages.success(
+                request, gettext("Assessment signed.") if signed else gettext("Draft saved.")
+            )
             return redirect("assessments:detail", pk=saved.pk)
     live = (
         _preview(form, "keloid_area_cm2") if form.is_bound else _live_context(findings or {}, None)
@@ -196,6 +199,7 @@ def assessment_detail(request: ClinicRequest, pk: int) -> HttpResponse:
             "assessment": assessment,
             "patient": assessment.patient,
             "scores": selectors.effective_scores(assessment),
+            "scale_versions": selectors.scale_versions(assessment),
             "grid": [
                 (region, [findings.get(region.value, {}).get(m.value, 0) for m in Morphology])
                 for region in FacialRegion

@@ -4,7 +4,7 @@
 here with gettext_noop so that makemessages finds them, and the choices and templates look
 each one up in the active language (``gettext_lazy(label)``, ``{% translate label %}``)."""
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 MORPHOLOGY_NAMES = (
     gettext_noop("Ice-pick"),
@@ -46,3 +46,10 @@ GRADE_DESCRIPTIONS = (
     gettext_noop("Moderate"),
     gettext_noop("Severe"),
 )
+
+# The names of the scale versions stored with each assessment (clinical.scales.SCALE_VERSIONS).
+SCALE_NAMES = {
+    "goodman_baron_quantitative": gettext_lazy("Goodman & Baron quantitative"),
+    "ecca": gettext_lazy("ECCA"),
+    "morphology_mapping": gettext_lazy("Morphology mapping"),
+}

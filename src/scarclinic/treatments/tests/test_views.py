@@ -285,7 +285,7 @@ def test_the_pdf_is_an_audited_private_attachment(cast: Cast, login: Login) -> N
     assert response.content.rstrip().endswith(b"%%EOF")
     today = timezone.localdate().isoformat()
     assert response["Content-Disposition"] == (
-        f'attachment; filename="treatment-options-{patient.pk}-{today}.pdf"'
+        f'attachment; filename="treatment-options-{patient.pk}-{today}-en.pdf"'
     )
     assert response["Cache-Control"] == "private, no-store"
     assert AuditEntry.objects.filter(
