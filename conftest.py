@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Iterator
 
 import pytest
 from django.db import connection
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from scarclinic.accounts.models import User
 from tests.cast import PASSWORD, Cast, build_cast
+
+# Hypothesis profiles: "ci" (the default, what make test runs) keeps Hypothesis's defaults;
+# "thorough" (HYPOTHESIS_PROFILE=thorough, before a release) draws ten times as many. The
+# database-heavy property tests take their budget from the profile (tests/budget.py), so one
+# switch lengthens every run.
+hypothesis_settings.register_profile("ci", hypothesis_settings.get_profile("default"))
+hypothesis_settings.register_profile("thorough", max_examples=1000)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture
@@ -80,3 +90,16 @@ def _no_lockout_unless_asked(settings) -> None:  # type: ignore[no-untyped-def]
 def _second_factor_off_unless_asked(settings) -> None:  # type: ignore[no-untyped-def]
     # Tests sign in with a password only; the two-factor tests switch the requirement on.
     settings.REQUIRE_STAFF_2FA = False
+
+
+@pytest.fixture(autouse=True)
+def _english_and_the_default_zone_to_start() -> Iterator[None]:
+    # A request in Urdu leaves Urdu active in the thread (LocaleMiddleware activates, nothing
+    # deactivates), and the next test on the same xdist worker would start in it.
+    from django.utils import timezone, translation
+
+    translation.activate("en")
+    timezone.deactivate()
+    yield
+    translation.activate("en")
+    timezone.deactivate()

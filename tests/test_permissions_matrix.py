@@ -17,6 +17,7 @@ database, and exactly the roles named in ``CHANGES_DATABASE`` may change it. No 
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from typing import Any
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import QuerySet
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -111,7 +113,7 @@ from scarclinic.treatments.tests.permission_rows import (
 from scarclinic.web.demo import signature_png
 from tests.cast import Cast
 from tests.factories import ConsentTemplateVersionFactory
-from tests.permissions import ROLES, World, row_route, send
+from tests.permissions import ROLES, CompiledRows, World, row_route, send
 
 DRAWN = signature_png(random.Random(1))
 
@@ -647,42 +649,49 @@ BODIES |= PORTAL_BODIES
 PATIENT_SECRETS = ("Amina", "Qureshi", "A-0001", "Bilal", "A-0002", "Zara", "Malik", "B-0001")
 
 
+def _core_tables() -> dict[str, QuerySet[Any, Any]]:
+    return {
+        "clinics": Clinic.objects.order_by("pk").values(),
+        "users": User.objects.order_by("pk").values(
+            "pk",
+            "username",
+            "password",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "session_epoch",
+        ),
+        "memberships": Membership.objects.order_by("pk").values(),
+        "patients": Patient.objects.order_by("pk").values(),
+        "history": MedicalHistoryVersion.objects.order_by("pk").values(),
+        "templates": ConsentTemplate.objects.order_by("pk").values(),
+        "wordings": ConsentTemplateVersion.objects.order_by("pk").values(),
+        "consents": SignedConsent.objects.order_by("pk").values(),
+        "assessments": ScarAssessment.objects.order_by("pk").values(),
+        "findings": RegionFinding.objects.order_by("pk").values(),
+        "addenda": AssessmentAddendum.objects.order_by("pk").values(),
+        "instruments": Instrument.objects.order_by("pk").values(),
+        "questionnaires": PatientReportedOutcome.objects.order_by("pk").values(),
+        "photo_sets": PhotoSet.objects.order_by("pk").values(),
+        "photos": Photo.objects.order_by("pk").values(),
+        "photo_grants": PhotoConsentGrant.objects.order_by("pk").values(),
+        # Not treatments.Screening: opening a consultation records the screening it showed.
+        "labs": ConsultationLabs.objects.order_by("pk").values(),
+        "decisions": SharedDecision.objects.order_by("pk").values(),
+        "rules": CandidacyRuleSettings.objects.order_by("pk").values(),
+        "prices": PriceListEntry.objects.order_by("pk").values(),
+    }
+
+
+@functools.cache
+def _core_rows() -> CompiledRows:
+    return CompiledRows(_core_tables())  # SQL compiled once a process
+
+
 def _snapshot() -> dict[str, list[Any]]:
     """The rows a request could change (the audit log and sessions aside)."""
     return (
-        {
-            "clinics": list(Clinic.objects.order_by("pk").values()),
-            "users": list(
-                User.objects.order_by("pk").values(
-                    "pk",
-                    "username",
-                    "password",
-                    "is_active",
-                    "is_staff",
-                    "is_superuser",
-                    "session_epoch",
-                )
-            ),
-            "memberships": list(Membership.objects.order_by("pk").values()),
-            "patients": list(Patient.objects.order_by("pk").values()),
-            "history": list(MedicalHistoryVersion.objects.order_by("pk").values()),
-            "templates": list(ConsentTemplate.objects.order_by("pk").values()),
-            "wordings": list(ConsentTemplateVersion.objects.order_by("pk").values()),
-            "consents": list(SignedConsent.objects.order_by("pk").values()),
-            "assessments": list(ScarAssessment.objects.order_by("pk").values()),
-            "findings": list(RegionFinding.objects.order_by("pk").values()),
-            "addenda": list(AssessmentAddendum.objects.order_by("pk").values()),
-            "instruments": list(Instrument.objects.order_by("pk").values()),
-            "questionnaires": list(PatientReportedOutcome.objects.order_by("pk").values()),
-            "photo_sets": list(PhotoSet.objects.order_by("pk").values()),
-            "photos": list(Photo.objects.order_by("pk").values()),
-            "photo_grants": list(PhotoConsentGrant.objects.order_by("pk").values()),
-            # Not treatments.Screening: opening a consultation records the screening it showed.
-            "labs": list(ConsultationLabs.objects.order_by("pk").values()),
-            "decisions": list(SharedDecision.objects.order_by("pk").values()),
-            "rules": list(CandidacyRuleSettings.objects.order_by("pk").values()),
-            "prices": list(PriceListEntry.objects.order_by("pk").values()),
-        }
+        _core_rows()()
         | plan_snapshot()
         | biologics_snapshot()
         | outcomes_snapshot()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 
 from scarclinic.accounts.access import clinic_ids_with, has_perm_anywhere
 from scarclinic.accounts.models import User

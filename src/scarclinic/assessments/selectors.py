@@ -11,7 +11,6 @@ from scarclinic.accounts.access import clinic_ids_with
 from scarclinic.accounts.models import User
 from scarclinic.accounts.roles import Perm
 from scarclinic.assessments.face_map import trend_points
-from scarclinic.assessments.vocabulary import SCALE_NAMES
 from scarclinic.assessments.models import (
     AssessmentAddendum,
     AssessmentStatus,
@@ -19,6 +18,7 @@ from scarclinic.assessments.models import (
     PatientReportedOutcome,
     ScarAssessment,
 )
+from scarclinic.assessments.vocabulary import SCALE_NAMES
 from scarclinic.audit.models import AuditAction
 from scarclinic.audit.services import audit_record
 from scarclinic.clinical.morphology import Morphology, QualitativeGrade

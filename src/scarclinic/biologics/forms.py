@@ -22,11 +22,9 @@ from scarclinic.biologics.models import (
     StorageCondition,
     StorageLocation,
 )
+from scarclinic.biologics.models.settings import PRODUCT_TYPE_CHOICES
 from scarclinic.biologics.services import ROUTES
 from scarclinic.clinical.evidence import Modality
-from scarclinic.clinical.qc import ProductType
-
-PRODUCT_TYPE_CHOICES = [(t.value, t.label) for t in ProductType]
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -67,7 +65,9 @@ class HarvestForm(forms.Form):
     patient_mrn = forms.CharField(label=gettext_lazy("Patient MRN"), max_length=32)
     collected_at = forms.DateTimeField(label=gettext_lazy("Harvested at"), widget=DateTimeInput())
     harvest_site = forms.CharField(
-        max_length=100, help_text=gettext_lazy("e.g. abdomen, flanks, thighs")
+        label=gettext_lazy("Harvest site"),
+        max_length=100,
+        help_text=gettext_lazy("e.g. abdomen, flanks, thighs"),
     )
     volume_ml = forms.DecimalField(
         label=gettext_lazy("Lipoaspirate volume (mL)"), max_digits=8, decimal_places=1
@@ -75,8 +75,15 @@ class HarvestForm(forms.Form):
     performed_by = StaffChoice(
         queryset=User.objects.none(), required=False, label=gettext_lazy("Harvested by")
     )
-    procedure_reference = forms.CharField(max_length=100, required=False)
-    note = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    procedure_reference = forms.CharField(
+        label=gettext_lazy("Procedure reference"), max_length=100, required=False
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args: Any, clinic_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -90,13 +97,19 @@ class BloodDrawForm(forms.Form):
         label=gettext_lazy("Blood volume (mL)"), max_digits=6, decimal_places=1
     )
     preparation_method = forms.CharField(
+        label=gettext_lazy("Preparation method"),
         max_length=200,
         help_text=gettext_lazy("The PRP kit, or the centrifuge protocol (spins, g, minutes)"),
     )
     performed_by = StaffChoice(
         queryset=User.objects.none(), required=False, label=gettext_lazy("Drawn by")
     )
-    note = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=gettext_lazy("Note"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args: Any, clinic_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -104,18 +117,25 @@ class BloodDrawForm(forms.Form):
 
 
 class DonorReceiptForm(forms.Form):
-    supplier = forms.CharField(max_length=200)
+    supplier = forms.CharField(label=gettext_lazy("Supplier"), max_length=200)
     donor_identifier = forms.CharField(label=gettext_lazy("Donor id (supplier's)"), max_length=64)
-    eligibility = forms.ChoiceField(choices=DonorEligibility.choices)
+    eligibility = forms.ChoiceField(
+        label=gettext_lazy("Eligibility"), choices=DonorEligibility.choices
+    )
     screening_results = forms.CharField(
+        label=gettext_lazy("Screening results"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=gettext_lazy("One per line, 'test: result', e.g. 'HBsAg: non-reactive'"),
     )
-    screening_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    material = forms.ChoiceField(choices=DonorMaterial.choices)
+    screening_date = forms.DateField(
+        label=gettext_lazy("Screening date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    material = forms.ChoiceField(label=gettext_lazy("Material"), choices=DonorMaterial.choices)
     supplier_lot = forms.CharField(label=gettext_lazy("Supplier's lot"), max_length=64)
-    received_at = forms.DateTimeField(widget=DateTimeInput())
+    received_at = forms.DateTimeField(label=gettext_lazy("Received at"), widget=DateTimeInput())
     shipping_temperature_c = forms.DecimalField(
         label=gettext_lazy("Temperature on receipt (°C)"), max_digits=5, decimal_places=1
     )
@@ -127,12 +147,20 @@ class DonorReceiptForm(forms.Form):
         initial=True,
         label=gettext_lazy("Received intact and within its shipping conditions"),
     )
-    note = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=gettext_lazy("Note"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class ProductForm(forms.Form):
-    product_type = forms.ChoiceField(choices=PRODUCT_TYPE_CHOICES)
+    product_type = forms.ChoiceField(
+        label=gettext_lazy("Product type"), choices=PRODUCT_TYPE_CHOICES
+    )
     product_code = forms.ModelChoiceField(
+        label=gettext_lazy("Product code"),
         queryset=ProductCode.objects.none(),
         required=False,
         help_text=gettext_lazy("From the clinic's table"),
@@ -156,7 +184,9 @@ class ProductForm(forms.Form):
         decimal_places=1,
         help_text=gettext_lazy("Endotoxin EU/kg is computed with it"),
     )
-    storage_condition = forms.ChoiceField(choices=StorageCondition.choices)
+    storage_condition = forms.ChoiceField(
+        label=gettext_lazy("Storage condition"), choices=StorageCondition.choices
+    )
     stability_after_thaw_hours = forms.IntegerField(
         label=gettext_lazy("Stability after thaw (hours)"),
         required=False,
@@ -166,6 +196,7 @@ class ProductForm(forms.Form):
     )
     expires_at = forms.DateTimeField(label=gettext_lazy("Expires at"), widget=DateTimeInput())
     regulatory_class = forms.ChoiceField(
+        label=gettext_lazy("Regulatory class"),
         choices=RegulatoryClass.choices,
         help_text=gettext_lazy("Clinical reference §11 (US, 21 CFR 1271)"),
     )
@@ -173,10 +204,16 @@ class ProductForm(forms.Form):
     irb_approval = forms.CharField(
         label=gettext_lazy("IRB approval"), max_length=200, required=False
     )
-    protocol_name = forms.CharField(max_length=200, required=False)
-    manipulation = forms.ChoiceField(choices=Manipulation.choices)
-    culture_passage = forms.IntegerField(required=False, min_value=0, max_value=50)
-    note = forms.CharField(max_length=500, required=False)
+    protocol_name = forms.CharField(
+        label=gettext_lazy("Protocol name"), max_length=200, required=False
+    )
+    manipulation = forms.ChoiceField(
+        label=gettext_lazy("Manipulation"), choices=Manipulation.choices
+    )
+    culture_passage = forms.IntegerField(
+        label=gettext_lazy("Culture passage"), required=False, min_value=0, max_value=50
+    )
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
 
     def __init__(self, *args: Any, clinic_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -186,19 +223,26 @@ class ProductForm(forms.Form):
 
 
 class ProcessingForm(forms.Form):
-    step = forms.ChoiceField(choices=ProcessingStepKind.choices)
+    step = forms.ChoiceField(label=gettext_lazy("Step"), choices=ProcessingStepKind.choices)
     performed_at = forms.DateTimeField(
-        widget=DateTimeInput(), required=False, help_text=gettext_lazy("Blank: now")
+        label=gettext_lazy("Performed at"),
+        widget=DateTimeInput(),
+        required=False,
+        help_text=gettext_lazy("Blank: now"),
     )
     equipment = forms.CharField(
-        max_length=200, required=False, help_text=gettext_lazy("Device and its id")
+        label=gettext_lazy("Equipment"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("Device and its id"),
     )
     reagents = forms.CharField(
+        label=gettext_lazy("Reagents"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy("One per line: 'reagent: lot', e.g. 'Collagenase NB6: L2291'"),
     )
-    description = forms.CharField(max_length=500, required=False)
+    description = forms.CharField(label=gettext_lazy("Description"), max_length=500, required=False)
 
     def clean_reagents(self) -> list[tuple[str, str]]:
         pairs = []
@@ -213,16 +257,19 @@ class ProcessingForm(forms.Form):
 class QcResultForm(forms.Form):
     test_code = forms.ChoiceField(label=gettext_lazy("Test"), choices=())
     value = forms.CharField(label=gettext_lazy("Value (number)"), required=False, max_length=30)
-    unit = forms.CharField(required=False, max_length=20)
+    unit = forms.CharField(label=gettext_lazy("Unit"), required=False, max_length=20)
     text = forms.CharField(
         label=gettext_lazy("Result (text)"),
         required=False,
         max_length=200,
         help_text=gettext_lazy("e.g. Negative, No growth"),
     )
-    method = forms.CharField(required=False, max_length=200)
+    method = forms.CharField(label=gettext_lazy("Method"), required=False, max_length=200)
     tested_at = forms.DateTimeField(
-        widget=DateTimeInput(), required=False, help_text=gettext_lazy("Blank: now")
+        label=gettext_lazy("Tested at"),
+        widget=DateTimeInput(),
+        required=False,
+        help_text=gettext_lazy("Blank: now"),
     )
 
     def __init__(self, *args: Any, tests: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -272,7 +319,7 @@ class ReleaseForm(forms.Form):
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(max_length=500)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=500)
     password = forms.CharField(
         label=gettext_lazy("Your password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
@@ -283,9 +330,9 @@ class StoreForm(forms.Form):
     to_location = forms.ModelChoiceField(
         queryset=StorageLocation.objects.none(), label=gettext_lazy("Location")
     )
-    rack = forms.CharField(max_length=40, required=False)
-    position = forms.CharField(max_length=40, required=False)
-    note = forms.CharField(max_length=500, required=False)
+    rack = forms.CharField(label=gettext_lazy("Rack"), max_length=40, required=False)
+    position = forms.CharField(label=gettext_lazy("Position"), max_length=40, required=False)
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
 
     def __init__(self, *args: Any, clinic_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -296,7 +343,7 @@ class StoreForm(forms.Form):
 
 class HandOverForm(forms.Form):
     handed_to = StaffChoice(queryset=User.objects.none(), label=gettext_lazy("Handed to"))
-    note = forms.CharField(max_length=500, required=False)
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
 
     def __init__(self, *args: Any, clinic_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -311,7 +358,7 @@ class ExcursionForm(forms.Form):
     keep_released = forms.BooleanField(
         required=False, label=gettext_lazy("Assessed: the unit stays usable (say why in the note)")
     )
-    note = forms.CharField(max_length=500, required=False)
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
 
 
 class IssueForm(forms.Form):
@@ -326,7 +373,7 @@ class IssueForm(forms.Form):
     handed_to = StaffChoice(
         queryset=User.objects.none(), required=False, label=gettext_lazy("Handed to")
     )
-    note = forms.CharField(max_length=500, required=False)
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
 
     def __init__(self, *args: Any, clinic_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -334,17 +381,18 @@ class IssueForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=500)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=500)
 
 
-MODALITY_CHOICES = [
-    ("", "From the product (default)"),
-    (Modality.STEM_CELL_SVF_INJECTION.value, Modality.STEM_CELL_SVF_INJECTION.label),
-    (
-        Modality.TOPICAL_CELL_PRODUCT_AFTER_MICRONEEDLING.value,
-        Modality.TOPICAL_CELL_PRODUCT_AFTER_MICRONEEDLING.label,
-    ),
-    (Modality.MICRONEEDLING_PRP.value, Modality.MICRONEEDLING_PRP.label),
+# The clinical core's treatment names, translated by the treatments catalogue
+# (treatments/models/consultation.py lists them).
+MODALITY_CHOICES = [("", gettext_lazy("From the product (default)"))] + [
+    (m.value, gettext_lazy(m.label))  # noqa: INT001
+    for m in (
+        Modality.STEM_CELL_SVF_INJECTION,
+        Modality.TOPICAL_CELL_PRODUCT_AFTER_MICRONEEDLING,
+        Modality.MICRONEEDLING_PRP,
+    )
 ]
 
 
@@ -367,14 +415,20 @@ class BedsideForm(forms.Form):
 class AdministrationForm(BedsideForm):
     """After a passing check: the DIN and MRN stay as scanned (recording checks them again)."""
 
-    route = forms.ChoiceField(choices=[(r, r) for r in ROUTES])
+    route = forms.ChoiceField(
+        label=gettext_lazy("Route"),
+        choices=[(r, gettext_lazy(r)) for r in ROUTES],  # noqa: INT001
+    )
     volume_ml = forms.DecimalField(
         label=gettext_lazy("Volume given (mL)"), max_digits=7, decimal_places=2
     )
     sites = forms.CharField(
-        max_length=300, required=False, help_text=gettext_lazy("Regions treated")
+        label=gettext_lazy("Sites"),
+        max_length=300,
+        required=False,
+        help_text=gettext_lazy("Regions treated"),
     )
-    note = forms.CharField(max_length=500, required=False)
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -383,8 +437,10 @@ class AdministrationForm(BedsideForm):
 
 
 class LocationForm(forms.Form):
-    name = forms.CharField(max_length=100)
-    storage_condition = forms.ChoiceField(choices=StorageCondition.choices)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    storage_condition = forms.ChoiceField(
+        label=gettext_lazy("Storage condition"), choices=StorageCondition.choices
+    )
 
 
 class SettingsForm(forms.Form):
@@ -396,7 +452,9 @@ class SettingsForm(forms.Form):
     fin_is_demo = forms.BooleanField(
         required=False, label=gettext_lazy("Demo FIN (not assigned by ICCBBA)")
     )
-    expiring_soon_days = forms.IntegerField(min_value=1, max_value=365, initial=7)
+    expiring_soon_days = forms.IntegerField(
+        label=gettext_lazy("Expiring soon (days)"), min_value=1, max_value=365, initial=7
+    )
     prp_use_within_hours = forms.IntegerField(
         required=False,
         min_value=1,
@@ -409,7 +467,10 @@ class SettingsForm(forms.Form):
 class CodesForm(forms.Form):
     csv_file = forms.FileField(label=gettext_lazy("CSV file (code, description, product_type)"))
     licence_note = forms.CharField(
-        max_length=200, required=False, help_text=gettext_lazy("ICCBBA table version and licence")
+        label=gettext_lazy("Licence note"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("ICCBBA table version and licence"),
     )
     local_test_codes = forms.BooleanField(
         required=False, label=gettext_lazy("These are local test codes, not from ICCBBA's table")
@@ -417,7 +478,9 @@ class CodesForm(forms.Form):
 
 
 class RecallForm(forms.Form):
-    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
     donor = forms.IntegerField(required=False, widget=forms.HiddenInput)
     collection = forms.IntegerField(required=False, widget=forms.HiddenInput)
     lot = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)

@@ -30,7 +30,7 @@ from django.db.models import (
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from scarclinic.accounts.access import clinic_ids_with
 from scarclinic.accounts.models import User
@@ -56,6 +56,7 @@ from scarclinic.biologics.models import (
     Recall,
     StorageLocation,
 )
+from scarclinic.biologics.qc_text import block_text, qc_text
 from scarclinic.clinical.qc import (
     EU_PER_KG,
     EU_PER_ML,
@@ -328,13 +329,19 @@ def timeline(product: ProductUnit) -> list[TimelineEntry]:
         .order_by("checked_at", "id")
     ):
         refused = check.outcome == "refused"
-        detail = "; ".join(r["message"] for r in check.reasons) if refused else "all checks passed"
+        detail = "; ".join(r["message"] for r in check.reasons) if refused else ""
+        detail = detail or gettext("all checks passed")
         who = check.patient.mrn if check.patient else check.patient_identifier_entered
         entries.append(
             TimelineEntry(
                 at=check.checked_at,
                 kind="bedside_check",
-                title=f"Bedside check {'REFUSED' if refused else 'passed'} (patient {who})",
+                title=(
+                    gettext("Bedside check REFUSED (patient %(mrn)s)")
+                    if refused
+                    else gettext("Bedside check passed (patient %(mrn)s)")
+                )
+                % {"mrn": who},
                 detail=detail,
                 by=_name(check.checked_by),
                 flag="stop" if refused else "",
@@ -540,10 +547,12 @@ class QueueItem:
 
 
 STAGE_LABELS = {
-    "awaiting_qc": "awaiting QC results",
-    "awaiting_release": "QC complete: awaiting release by a second person",
-    "qc_failed": "QC failed: reject, or exceptional release",
-    "failed_after_release": "a required QC result failed after release: review, recall",
+    "awaiting_qc": gettext_lazy("awaiting QC results"),
+    "awaiting_release": gettext_lazy("QC complete: awaiting release by a second person"),
+    "qc_failed": gettext_lazy("QC failed: reject, or exceptional release"),
+    "failed_after_release": gettext_lazy(
+        "a required QC result failed after release: review, recall"
+    ),
 }
 
 
@@ -649,14 +658,14 @@ def lab_queue(*, clinic_id: int) -> list[QueueItem]:
                 stage, waiting = "awaiting_release", []
             elif evaluation.has_failure:
                 stage = "qc_failed"
-                waiting = [t.test.name for t in evaluation.failed if t.test.required]
+                waiting = [qc_text(t.test.name) for t in evaluation.failed if t.test.required]
             else:
                 stage = "awaiting_qc"
-                waiting = [t.test.name for t in evaluation.blocking]
-            waiting += list(evaluation.extra_blocks)
+                waiting = [qc_text(t.test.name) for t in evaluation.blocking]
+            waiting += [block_text(b) for b in evaluation.extra_blocks]
         elif evaluation.has_failure:
             stage = "failed_after_release"
-            waiting = [t.test.name for t in evaluation.failed if t.test.required]
+            waiting = [qc_text(t.test.name) for t in evaluation.failed if t.test.required]
         else:
             continue
         items.append(
@@ -664,10 +673,10 @@ def lab_queue(*, clinic_id: int) -> list[QueueItem]:
                 product_id=unit.pk,
                 din=unit.din_eye_readable,
                 product_type=unit.product_type,
-                product_type_label=ProductType(unit.product_type).label,
+                product_type_label=gettext(ProductType(unit.product_type).label),
                 status=unit.status,
                 stage=stage,
-                stage_label=STAGE_LABELS[stage],
+                stage_label=str(STAGE_LABELS[stage]),
                 waiting_for=waiting,
                 expires_at=unit.expires_at,
                 exceptional_release=unit.exceptional_release,

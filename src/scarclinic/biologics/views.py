@@ -45,7 +45,8 @@ from scarclinic.biologics.forms import (
     now_local,
 )
 from scarclinic.biologics.models import Collection, Donor, ProductStatus, ProductUnit
-from scarclinic.clinical.qc import PRODUCT_TYPE_LABELS, ProductType
+from scarclinic.biologics.qc_text import qc_text, rule_text
+from scarclinic.clinical.qc import ProductType
 from scarclinic.patients.models import Patient
 
 
@@ -168,7 +169,7 @@ def harvest_new(request: ClinicRequest) -> HttpResponse:
         request,
         form,
         "biologics/receive.html",
-        "Record a lipoaspirate harvest",
+        gettext("Record a lipoaspirate harvest"),
         services.harvest_record,
     )
 
@@ -182,7 +183,7 @@ def blood_draw_new(request: ClinicRequest) -> HttpResponse:
         request,
         form,
         "biologics/receive.html",
-        "Record a blood draw for PRP",
+        gettext("Record a blood draw for PRP"),
         services.blood_draw_record,
     )
 
@@ -196,7 +197,7 @@ def donor_receipt_new(request: ClinicRequest) -> HttpResponse:
         request,
         form,
         "biologics/receive.html",
-        "Receive donor material",
+        gettext("Receive donor material"),
         services.donor_receipt_record,
     )
 
@@ -267,7 +268,7 @@ def product_detail(request: ClinicRequest, product_id: int) -> HttpResponse:
     product = selectors.product_for_user(user=request.user, product_id=product_id)
     detail = selectors.product_detail(product)
     clinic_id = product.clinic_id
-    tests = [(t.code, f"{t.name} ({t.rule_text})") for t in detail.spec.spec.tests]
+    tests = [(t.code, f"{qc_text(t.name)} ({rule_text(t)})") for t in detail.spec.spec.tests]
     status = product.status
     in_lab = status in (ProductStatus.QUARANTINE, ProductStatus.RELEASED)
     context: dict[str, Any] = {
@@ -343,7 +344,7 @@ def qc_new(request: ClinicRequest, product_id: int) -> HttpResponse:
     spec = selectors.qc_spec_in_force(
         clinic_id=product.clinic_id, product_type=product.product_type
     )
-    form = QcResultForm(request.POST, tests=[(t.code, t.name) for t in spec.spec.tests])
+    form = QcResultForm(request.POST, tests=[(t.code, qc_text(t.name)) for t in spec.spec.tests])
     if form.is_valid():
         try:
             services.qc_result_record(product=product, by=request.user, **form.cleaned_data)
@@ -842,7 +843,7 @@ def settings_view(request: ClinicRequest) -> HttpResponse:
             "codes_form": CodesForm(),
             "codes": selectors.product_codes(clinic_id=request.clinic.pk),
             "specs": selectors.qc_specs_in_force(clinic_id=request.clinic.pk),
-            "types": [(t.value, PRODUCT_TYPE_LABELS[t]) for t in ProductType],
+            "types": [(t.value, gettext(t.label)) for t in ProductType],
         },
     )
 
@@ -922,7 +923,7 @@ def qc_spec(request: ClinicRequest, product_type: str) -> HttpResponse:
         {
             "spec": spec,
             "product_type": product_type,
-            "label": ProductType(product_type).label,
+            "label": gettext(ProductType(product_type).label),
             "history": selectors.qc_spec_history(
                 clinic_id=request.clinic.pk, product_type=product_type
             ),

@@ -58,6 +58,7 @@ class PatientForm(forms.ModelForm):  # type: ignore[type-arg]
 
 class MedicalHistoryForm(forms.ModelForm):  # type: ignore[type-arg]
     allergies = forms.CharField(
+        label=gettext_lazy("Allergies"),
         required=False,
         help_text=gettext_lazy("Other allergies, separated by commas (e.g. penicillin, latex)"),
     )

@@ -113,34 +113,59 @@ class MedicalHistoryVersion(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
-    change_note = models.CharField(max_length=300, blank=True)
+    change_note = models.CharField(gettext_lazy("Change note"), max_length=300, blank=True)
 
-    active_acne = models.BooleanField(default=False)
+    active_acne = models.BooleanField(gettext_lazy("Active acne"), default=False)
     acne_severity = models.CharField(
-        max_length=10, choices=AcneSeverity.choices, default=AcneSeverity.NONE
+        gettext_lazy("Acne severity"),
+        max_length=10,
+        choices=AcneSeverity.choices,
+        default=AcneSeverity.NONE,
     )
-    skin_infection_in_treatment_area = models.BooleanField(default=False)
+    skin_infection_in_treatment_area = models.BooleanField(
+        gettext_lazy("Skin infection in the treatment area"), default=False
+    )
     isotretinoin = models.CharField(
-        "Isotretinoin", max_length=10, choices=IsotretinoinStatus.choices, default="never"
+        gettext_lazy("Isotretinoin"),
+        max_length=10,
+        choices=IsotretinoinStatus.choices,
+        default="never",
     )
-    isotretinoin_last_dose = models.DateField(null=True, blank=True)
-    pregnant_or_breastfeeding = models.BooleanField(default=False)
+    isotretinoin_last_dose = models.DateField(
+        gettext_lazy("Isotretinoin: last dose"), null=True, blank=True
+    )
+    pregnant_or_breastfeeding = models.BooleanField(
+        gettext_lazy("Pregnant or breastfeeding"), default=False
+    )
     anticoagulant_or_antiplatelet = models.BooleanField(
-        "Anticoagulant or antiplatelet drugs", default=False
+        gettext_lazy("Anticoagulant or antiplatelet drugs"), default=False
     )
-    bleeding_or_platelet_disorder = models.BooleanField(default=False)
-    keloid_tendency = models.BooleanField("Keloid or hypertrophic scarring tendency", default=False)
-    herpes_simplex_history = models.BooleanField(default=False)
-    photosensitising_drugs = models.BooleanField(default=False)
-    autoimmune_disease = models.BooleanField(default=False)
-    active_cancer = models.BooleanField(default=False)
-    systemic_infection = models.BooleanField(default=False)
-    local_anaesthetic_allergy = models.BooleanField(default=False)
+    bleeding_or_platelet_disorder = models.BooleanField(
+        gettext_lazy("Bleeding or platelet disorder"), default=False
+    )
+    keloid_tendency = models.BooleanField(
+        gettext_lazy("Keloid or hypertrophic scarring tendency"), default=False
+    )
+    herpes_simplex_history = models.BooleanField(
+        gettext_lazy("Herpes simplex history"), default=False
+    )
+    photosensitising_drugs = models.BooleanField(
+        gettext_lazy("Photosensitising drugs"), default=False
+    )
+    autoimmune_disease = models.BooleanField(gettext_lazy("Autoimmune disease"), default=False)
+    active_cancer = models.BooleanField(gettext_lazy("Active cancer"), default=False)
+    systemic_infection = models.BooleanField(gettext_lazy("Systemic infection"), default=False)
+    local_anaesthetic_allergy = models.BooleanField(
+        gettext_lazy("Local anaesthetic allergy"), default=False
+    )
     allergies = models.JSONField(
-        default=list, blank=True, help_text=gettext_lazy("Other allergies, one each")
+        gettext_lazy("Allergies"),
+        default=list,
+        blank=True,
+        help_text=gettext_lazy("Other allergies, one each"),
     )
     fitzpatrick = models.PositiveSmallIntegerField(
-        "Fitzpatrick skin type", choices=FITZPATRICK_CHOICES, null=True, blank=True
+        gettext_lazy("Fitzpatrick skin type"), choices=FITZPATRICK_CHOICES, null=True, blank=True
     )
 
     class Meta:

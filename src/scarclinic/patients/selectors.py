@@ -20,6 +20,7 @@ from scarclinic.accounts.roles import Perm
 from scarclinic.audit.models import AuditAction
 from scarclinic.audit.services import audit_record
 from scarclinic.clinical.history import Alert, age_on, history_alerts
+from scarclinic.patients.alerts import alerts_in_language
 from scarclinic.patients.models import (
     ConsentTemplateVersion,
     MedicalHistoryVersion,
@@ -161,7 +162,7 @@ def patient_chart(*, user: User | AnonymousUser, patient_id: int) -> PatientChar
         patient=patient,
         age=age_on(patient.date_of_birth, timezone.localdate()),
         history=history,
-        alerts=history_alerts(history.to_core()) if history else [],
+        alerts=alerts_in_language(history_alerts(history.to_core())) if history else [],
         history_versions=versions,
         consents=consents,
     )

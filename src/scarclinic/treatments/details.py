@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+from django.utils.translation import gettext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from scarclinic.clinical.evidence import Modality
@@ -350,32 +351,58 @@ def details_from_form(modality: Modality, post: Any) -> dict[str, Any]:
     return data
 
 
-def summary_lines(modality: Modality, details: dict[str, Any]) -> list[str]:
-    """The record's data as short lines for pages and PDFs."""
+@dataclass(frozen=True)
+class SummaryLine:
+    """One line of a record's summary: a label and a value in the active language, and what
+    was typed (a device, an agent, notes), shown as it was written."""
+
+    label: str
+    value: str = ""
+    typed: str = ""
+
+
+def summary_lines(modality: Modality, details: dict[str, Any]) -> list[SummaryLine]:
+    """The record's data as short lines for the session page; labels and choices are looked up
+    in the catalogue when called, so they follow the active language."""
     if not details:
         return []
     layout = layout_for(modality)
+    comma = gettext(", ")
     lines = []
     for spec in layout.fields:
         if details.get(spec.name) not in (None, ""):
-            shown = dict(spec.choices).get(str(details[spec.name]), details[spec.name])
-            lines.append(f"{spec.label}: {shown}{(' ' + spec.unit) if spec.unit else ''}")
+            value = str(details[spec.name])
+            if spec.kind == "text":
+                lines.append(SummaryLine(gettext(spec.label), typed=value))
+            else:
+                choices = dict(spec.choices)
+                shown = gettext(choices[value]) if value in choices else value
+                lines.append(SummaryLine(gettext(spec.label), _with_unit(shown, spec.unit)))
     for site in details.get("sites", []):
         parts = [
-            f"{s.label.lower()} {site[s.name]}{(' ' + s.unit) if s.unit else ''}"
+            f"{gettext(s.label).lower()} {_with_unit(str(site[s.name]), s.unit)}"
             for s in layout.site_fields
             if site.get(s.name) not in (None, "")
         ]
-        lines.append(f"{FacialRegion(site['region']).label}: {', '.join(parts)}")
+        region = gettext(FacialRegion(site["region"]).label)
+        lines.append(SummaryLine(region, comma.join(parts)))
     if details.get("regions"):
-        lines.append(
-            "Regions: " + ", ".join(str(FacialRegion(r).label) for r in details["regions"])
-        )
+        regions = comma.join(gettext(FacialRegion(r).label) for r in details["regions"])
+        lines.append(SummaryLine(gettext("Regions"), regions))
     anaesthesia = details.get("anaesthesia") or {}
     kind = ANAESTHESIA_LABELS.get(anaesthesia.get("kind", ""), "")
-    agent = anaesthesia.get("agent") or ""
-    lines.append(f"Anaesthesia: {kind}{', ' + agent if agent else ''}")
-    reactions = ", ".join(REACTION_LABELS[r] for r in details.get("immediate_reactions", []))
+    lines.append(
+        SummaryLine(
+            gettext("Anaesthesia"), gettext(kind) if kind else "", anaesthesia.get("agent") or ""
+        )
+    )
+    reactions = comma.join(
+        gettext(REACTION_LABELS[r]) for r in details.get("immediate_reactions", [])
+    )
     notes = details.get("reaction_notes") or ""
-    lines.append(f"Immediate reactions: {reactions}{'. ' + notes if notes else ''}")
+    lines.append(SummaryLine(gettext("Immediate reactions"), reactions, notes))
     return lines
+
+
+def _with_unit(value: str, unit: str | None) -> str:
+    return f"{value} {unit}" if unit else value

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from scarclinic.clinical.candidacy import DEFAULT_RULES, RuleSet, Threshold
-from scarclinic.clinical.evidence import Modality
 from scarclinic.treatments.models import ConsultationLabs
+from scarclinic.treatments.models.consultation import MODALITY_CHOICES
 
 # Plain-words labels for the thresholds of the default rules.
 THRESHOLD_LABELS: dict[str, str] = {
@@ -95,7 +95,7 @@ class RuleSwitchForm(forms.Form):
 class PriceForm(forms.Form):
     modality = forms.ChoiceField(
         label=gettext_lazy("Treatment"),
-        choices=[("", "Choose a treatment")] + [(m.value, m.label) for m in Modality],
+        choices=[("", gettext_lazy("Choose a treatment")), *MODALITY_CHOICES],
     )
     price_per_session = forms.CharField(
         label=gettext_lazy("Price per session"),
@@ -103,7 +103,12 @@ class PriceForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
         help_text=gettext_lazy("For example 15000"),
     )
-    currency = forms.CharField(max_length=3, initial="PKR")
+    currency = forms.CharField(
+        label=gettext_lazy("Currency"),
+        max_length=3,
+        initial="PKR",
+        help_text=gettext_lazy("Three-letter code, for example PKR"),
+    )
     effective_from = forms.DateField(label=gettext_lazy("Applies from"), widget=DateInput())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

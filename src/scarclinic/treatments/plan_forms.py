@@ -11,14 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from scarclinic.accounts.models import User
-from scarclinic.clinical.evidence import Modality
+from scarclinic.clinical.evidence import CATALOGUE, Modality
 from scarclinic.patients.models import Language
+from scarclinic.treatments.clinical_text import clinical_text
 from scarclinic.treatments.forms import DateInput
 from scarclinic.treatments.models import Device, DeviceKind, PlanStatus, Room
 from scarclinic.treatments.models.consultation import MODALITY_CHOICES
 from scarclinic.treatments.protocol import protocol_default
 
-UNIT_CHOICES = [("weeks", "weeks"), ("months", "months")]
+UNIT_CHOICES = [("weeks", gettext_lazy("weeks")), ("months", gettext_lazy("months"))]
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -70,27 +71,27 @@ class PlanForm(forms.Form):
             default = protocol_default(m)
             unit = default.minimum.unit if default.minimum else "weeks"
             self.fields[f"{m.value}__sessions"] = forms.IntegerField(
-                label=gettext("%(label)s: sessions") % {"label": m.label},
+                label=gettext("%(label)s: sessions") % {"label": gettext(m.label)},
                 min_value=1,
                 max_value=20,
                 initial=default.sessions,
-                help_text=default.wording,
+                help_text=clinical_text(CATALOGUE[m].sessions.text),
             )
             self.fields[f"{m.value}__interval_value"] = forms.IntegerField(
-                label=gettext("%(label)s: every") % {"label": m.label},
+                label=gettext("%(label)s: every") % {"label": gettext(m.label)},
                 min_value=1,
                 max_value=52,
                 required=False,
                 initial=default.interval.value if default.interval else None,
             )
             self.fields[f"{m.value}__interval_unit"] = forms.ChoiceField(
-                label=gettext("%(label)s: unit") % {"label": m.label},
+                label=gettext("%(label)s: unit") % {"label": gettext(m.label)},
                 choices=UNIT_CHOICES,
                 initial=unit,
             )
             self.fields[f"{m.value}__first_offset_days"] = forms.IntegerField(
                 label=gettext("%(label)s: first session, days after the start")
-                % {"label": m.label},
+                % {"label": gettext(m.label)},
                 min_value=0,
                 max_value=365,
                 initial=0,
@@ -204,11 +205,9 @@ class PostCareTemplateForm(forms.Form):
     """One instruction per line; days after the session for its reminders after a "|",
     e.g. "Use sunscreen every day | 1, 7"."""
 
-    modality = forms.ChoiceField(
-        label=gettext_lazy("Treatment"), choices=MODALITY_CHOICES
-    )
-    language = forms.ChoiceField(choices=Language.choices)
-    title = forms.CharField(max_length=200)
+    modality = forms.ChoiceField(label=gettext_lazy("Treatment"), choices=MODALITY_CHOICES)
+    language = forms.ChoiceField(label=gettext_lazy("Language"), choices=Language.choices)
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     items = forms.CharField(
         label=gettext_lazy("Instructions"),
         widget=forms.Textarea(attrs={"rows": 8}),
@@ -228,7 +227,9 @@ class PostCareTemplateForm(forms.Form):
             try:
                 remind = [int(d) for d in days.replace("،", ",").split(",") if d.strip()]
             except ValueError:
-                return f"Line {n}: after the '|' give days as whole numbers, e.g. 1, 7."
+                return gettext(
+                    "Line %(line)s: after the '|' give days as whole numbers, e.g. 1, 7."
+                ) % {"line": n}
             items.append({"text": text.strip(), "remind_days": remind})
         return items
 
@@ -245,7 +246,5 @@ class DeviceForm(forms.Form):
 
 
 class DurationForm(forms.Form):
-    modality = forms.ChoiceField(
-        label=gettext_lazy("Treatment"), choices=MODALITY_CHOICES
-    )
+    modality = forms.ChoiceField(label=gettext_lazy("Treatment"), choices=MODALITY_CHOICES)
     minutes = forms.IntegerField(min_value=5, max_value=720)

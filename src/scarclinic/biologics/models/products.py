@@ -434,7 +434,7 @@ class BedsideCheck(models.Model):
         return f"Bedside check {self.outcome} at {self.checked_at:%Y-%m-%d %H:%M}"
 
 
-MODALITY_CHOICES = [(m.value, m.label) for m in Modality]
+MODALITY_CHOICES = [(m.value, gettext_lazy(m.label)) for m in Modality]  # noqa: INT001
 
 
 class ProductAdministration(models.Model):

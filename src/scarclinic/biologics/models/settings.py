@@ -6,12 +6,21 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from scarclinic.accounts.models import Clinic
 from scarclinic.clinical.qc import ProductType
 
-PRODUCT_TYPE_CHOICES = [(t.value, t.label) for t in ProductType]
+# The clinical core's names of the product types (clinical/qc.py), for the catalogue: the
+# choices look them up in the active language when shown.
+PRODUCT_TYPE_NAMES = (
+    gettext_noop("Stromal vascular fraction (autologous)"),
+    gettext_noop("Adipose-derived stem cells, culture-expanded (autologous)"),
+    gettext_noop("Umbilical cord MSC (allogeneic)"),
+    gettext_noop("Cord blood cells (allogeneic)"),
+    gettext_noop("Platelet-rich plasma (autologous)"),
+)
+PRODUCT_TYPE_CHOICES = [(t.value, gettext_lazy(t.label)) for t in ProductType]  # noqa: INT001
 
 
 class StorageCondition(models.TextChoices):

@@ -42,11 +42,11 @@ from scarclinic.biologics.tests.stories import (
 )
 from scarclinic.patients.models import Patient, SignedConsent
 from scarclinic.patients.services import consent_withdraw, history_record
+from tests.budget import db_examples
 from tests.cast import PASSWORD, build_cast
 from tests.factories import PatientFactory
 
 STEPS = 30
-EXAMPLES = 50
 
 
 @dataclass
@@ -368,7 +368,7 @@ def test_random_sequences_of_actions_never_leave_a_forbidden_administration(
     run_state_machine_as_test(
         Interlocks,
         settings=settings(
-            max_examples=EXAMPLES,
+            max_examples=db_examples(),  # was 50: 25 under the ci profile, 250 thorough
             stateful_step_count=STEPS,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],

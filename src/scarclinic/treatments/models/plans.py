@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from scarclinic.assessments.models import ScarAssessment
-from scarclinic.clinical.evidence import Modality
+from scarclinic.clinical.evidence import CATALOGUE, Modality
 from scarclinic.patients.models import Patient
+from scarclinic.treatments.clinical_text import clinical_text
 from scarclinic.treatments.models.consultation import MODALITY_CHOICES, SharedDecision
 
 UNIT_CHOICES = [("weeks", "weeks"), ("months", "months")]
@@ -135,6 +136,30 @@ class PlanModality(models.Model):
             return "one session"
         unit = self.interval_unit if self.interval_value != 1 else self.interval_unit[:-1]
         return f"every {self.interval_value} {unit}"
+
+    # interval_text and protocol_wording are English (stored, exported); the pages show these.
+    @property
+    def interval_display(self) -> str:
+        """The interval in the active language: "every 2 weeks"."""
+        n = self.interval_value
+        if self.sessions == 1 or n is None:
+            return gettext("one session")
+        if self.interval_unit == "months":
+            return ngettext("every %(count)s month", "every %(count)s months", n) % {"count": n}
+        return ngettext("every %(count)s week", "every %(count)s weeks", n) % {"count": n}
+
+    @property
+    def protocol_display(self) -> str:
+        """The usual protocol in the active language while it is the catalogue's wording; a
+        wording the catalogue no longer has is shown as it was stored."""
+        catalogue = CATALOGUE[Modality(self.modality)].sessions
+        if catalogue.describe[:300] != self.protocol_wording:
+            return self.protocol_wording
+        return clinical_text(catalogue.text)
+
+    @property
+    def protocol_source_display(self) -> str:
+        return gettext(self.protocol_source) if self.protocol_source else ""
 
     @property
     def differs_from_default(self) -> bool:

@@ -5,15 +5,15 @@ intervals shorter than the protocol minimum; the plans of a patient for the char
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
-from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils import formats, timezone
+from django.utils.translation import gettext, ngettext
 
 from scarclinic.accounts.access import clinic_ids_with
 from scarclinic.accounts.models import User
@@ -27,6 +27,7 @@ from scarclinic.treatments.models import (
     Appointment,
     AppointmentStatus,
     PlanChange,
+    PlanChangeKind,
     PlanModality,
     PlanStatus,
     SessionStatus,
@@ -63,12 +64,14 @@ class EstimateLine:
 
     @property
     def text(self) -> str:
+        """The line in the active language; ``label`` stays the catalogue's English (stored)."""
         if self.price_per_session is None or self.subtotal is None:
-            return "no price in the clinic's list"
-        return (
-            f"{self.sessions} x {money(self.price_per_session, self.currency)} = "
-            f"{money(self.subtotal, self.currency)}"
-        )
+            return gettext("no price in the clinic's list")
+        return gettext("%(sessions)s x %(price)s = %(subtotal)s") % {
+            "sessions": self.sessions,
+            "price": money(self.price_per_session, self.currency),
+            "subtotal": money(self.subtotal, self.currency),
+        }
 
 
 @dataclass(frozen=True)
@@ -90,8 +93,10 @@ class Estimate:
     def total_text(self) -> str:
         total = self.total
         if total is None:
-            missing = ", ".join(line.label for line in self.lines if line.price_per_session is None)
-            return f"No total: no price for {missing}."
+            missing = gettext(", ").join(
+                gettext(line.label) for line in self.lines if line.price_per_session is None
+            )
+            return gettext("No total: no price for %(treatments)s.") % {"treatments": missing}
         return money(total, self.currency)
 
     @property
@@ -148,20 +153,96 @@ def plan_estimate(
 
 
 def accepted_estimate_lines(plan: TreatmentPlan) -> list[str]:
-    """The estimate the patient accepted, as lines of text (empty before acceptance)."""
+    """The estimate the patient accepted, as lines of text in the active language (empty
+    before acceptance). The stored labels are the catalogue's English names."""
     data = plan.accepted_estimate
     if not data:
         return []
     lines = []
     for line in data["lines"]:
+        treatment, sessions = gettext(line["label"]), line["sessions"]
         if line["price_per_session"] is None:
-            lines.append(f"{line['label']}: {line['sessions']} sessions, no price")
+            lines.append(
+                ngettext(
+                    "%(treatment)s: %(count)s session, no price",
+                    "%(treatment)s: %(count)s sessions, no price",
+                    sessions,
+                )
+                % {"treatment": treatment, "count": sessions}
+            )
         else:
-            price = Decimal(line["price_per_session"])
-            lines.append(f"{line['label']}: {line['sessions']} x {money(price, data['currency'])}")
-    total = money(Decimal(data["total"]), data["currency"]) if data["total"] else "no total"
-    lines.append(f"Total {total} (prices of {data['on_date']})")
+            price = money(Decimal(line["price_per_session"]), data["currency"])
+            lines.append(
+                gettext("%(treatment)s: %(sessions)s x %(price)s")
+                % {"treatment": treatment, "sessions": sessions, "price": price}
+            )
+    total = (
+        money(Decimal(data["total"]), data["currency"]) if data["total"] else gettext("no total")
+    )
+    on_date = formats.date_format(date.fromisoformat(data["on_date"]), "SHORT_DATE_FORMAT")
+    lines.append(
+        gettext("Total %(total)s (prices of %(date)s)") % {"total": total, "date": on_date}
+    )
     return lines
+
+
+def plan_change_text(change: PlanChange) -> str:
+    """A change of a plan in words, in the active language (PlanChange.text is the English)."""
+    before, after = change.before or {}, change.after or {}
+    if change.kind == PlanChangeKind.CREATED:
+        return gettext("first session on %(date)s") % {"date": _day(after.get("start_date"))}
+    if change.kind == PlanChangeKind.STATUS:
+        was, became = _status(before.get("status")), _status(after.get("status"))
+    elif change.kind == PlanChangeKind.MOVED:
+        was, became = _moment(before.get("starts_at")), _moment(after.get("starts_at"))
+        shifted = len(after.get("shifted", [])) + len(after.get("planned_shifted", []))
+        if shifted:
+            became += ngettext(
+                ", %(count)s later session with it", ", %(count)s later sessions with it", shifted
+            ) % {"count": shifted}
+    else:
+        was, became = _sessions_text(before), _sessions_text(after)
+        if before.get("from"):
+            was = gettext("%(sessions)s (the catalogue's default)") % {"sessions": was}
+    return gettext("%(before)s -> %(after)s") % {"before": was, "after": became}
+
+
+def _day(value: object) -> str:
+    try:
+        return formats.date_format(date.fromisoformat(str(value)), "SHORT_DATE_FORMAT")
+    except ValueError:
+        return "?"
+
+
+def _moment(value: object) -> str:
+    try:
+        moment = timezone.localtime(datetime.fromisoformat(str(value)))
+    except ValueError:
+        return "?"
+    return formats.date_format(moment, "SHORT_DATETIME_FORMAT")
+
+
+def _status(value: object) -> str:
+    return str(PlanStatus(value).label) if value in PlanStatus.values else "?"
+
+
+def _sessions_text(values: dict[str, Any]) -> str:
+    sessions = values.get("sessions")
+    if not isinstance(sessions, int):
+        return "?"
+    text = ngettext("%(count)s session", "%(count)s sessions", sessions) % {"count": sessions}
+    interval = values.get("interval_value")
+    if isinstance(interval, int) and interval:
+        every = (
+            ngettext("every %(count)s month", "every %(count)s months", interval)
+            if values.get("interval_unit") == "months"
+            else ngettext("every %(count)s week", "every %(count)s weeks", interval)
+        )
+        text = gettext("%(sessions)s %(interval)s") % {
+            "sessions": text,
+            "interval": every % {"count": interval},
+        }
+    return text
 
 
 # ------------------------------------------------------------------------------------------
@@ -280,6 +361,10 @@ class PlanPage:
     @property
     def accepted_lines(self) -> list[str]:
         return accepted_estimate_lines(self.plan)
+
+    @property
+    def change_rows(self) -> list[tuple[PlanChange, str]]:
+        return [(c, plan_change_text(c)) for c in self.changes]
 
 
 def _plans_visible(user: User | AnonymousUser, perm: Perm) -> QuerySet[TreatmentPlan]:

@@ -12,7 +12,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from scarclinic.accounts.access import clinic_ids_with
 from scarclinic.accounts.models import User
@@ -23,6 +24,7 @@ from scarclinic.audit.services import audit_record
 from scarclinic.clinical.candidacy import Screening
 from scarclinic.clinical.evidence import CATALOGUE, Modality
 from scarclinic.patients.models import Patient, ProcedureType, SignedConsent
+from scarclinic.treatments.clinical_text import clinical_text
 from scarclinic.treatments.models import (
     Appointment,
     AppointmentStatus,
@@ -53,6 +55,10 @@ CELL_PRODUCT_MODALITIES = frozenset(m for m, info in CATALOGUE.items() if info.i
 
 @dataclass(frozen=True)
 class CheckItem:
+    """One item of the checklist. ``label`` is the English msgid (stored, translated where it
+    is shown); ``detail`` is written in the language of the page that worked it out and is
+    stored as it was shown, like a shared decision's snapshot."""
+
     key: str
     label: str
     passed: bool
@@ -82,19 +88,31 @@ class Checklist:
 
     @property
     def failing(self) -> dict[str, str]:
-        return {i.key: f"{i.label}: {i.detail}" for i in self.items if not i.passed}
+        return {
+            i.key: gettext("%(label)s: %(detail)s")
+            % {"label": gettext(i.label), "detail": i.detail}
+            for i in self.items
+            if not i.passed
+        }
+
+
+def _day(moment: datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATE_FORMAT")
 
 
 def _consent_item(patient: Patient, modality: Modality) -> CheckItem:
     needed = CONSENT_FOR[modality]
-    label = "Consent in force for this procedure"
+    label = gettext_noop("Consent in force for this procedure")
     if not needed:
         return CheckItem(
             "consent",
             label,
             False,
-            f"No consent type for {modality.label} in the consent templates yet: ask the "
-            "administrator to add one before this treatment is done.",
+            gettext(
+                "No consent type for %(treatment)s in the consent templates yet: ask the "
+                "administrator to add one before this treatment is done."
+            )
+            % {"treatment": gettext(modality.label)},
         )
     consents = list(
         SignedConsent.objects.filter(
@@ -109,19 +127,27 @@ def _consent_item(patient: Patient, modality: Modality) -> CheckItem:
             missing.append(str(ProcedureType(kind).label))
         else:
             parts.append(
-                f"{consent.title} v{consent.version_number} signed "
-                f"{timezone.localtime(consent.signed_at):%Y-%m-%d}"
+                gettext("%(title)s v%(version)s signed %(date)s")
+                % {
+                    "title": consent.title,
+                    "version": consent.version_number,
+                    "date": _day(consent.signed_at),
+                }
             )
     if missing:
-        detail = f"No consent in force for: {', '.join(missing)}."
+        detail = gettext("No consent in force for: %(types)s.") % {
+            "types": gettext(", ").join(missing)
+        }
         if parts:
-            detail += f" In force: {'; '.join(parts)}."
+            detail += " " + gettext("In force: %(consents)s.") % {
+                "consents": gettext("; ").join(parts)
+            }
         return CheckItem("consent", label, False, detail)
     return CheckItem(
         "consent",
         label,
         True,
-        "; ".join(parts) + ".",
+        gettext("%(consents)s.") % {"consents": gettext("; ").join(parts)},
         {"consents": [by_type[k].pk for k in needed]},
     )
 
@@ -129,33 +155,39 @@ def _consent_item(patient: Patient, modality: Modality) -> CheckItem:
 def _candidacy_item(
     patient: Patient, modality: Modality, on_date: date
 ) -> tuple[CheckItem, Screening | None]:
-    label = "Candidacy re-checked today"
+    label = gettext_noop("Candidacy re-checked today")
     consultation = consultation_build(patient=patient, on_date=on_date)
     if not consultation.is_ready:
         return CheckItem("candidacy", label, False, " ".join(consultation.missing.values())), None
     screening = next(s for s in consultation.screenings if s.modality == modality)
-    status = STATUS_LABELS[screening.status.value]
+    status = gettext(STATUS_LABELS[screening.status.value])
     if not screening.is_suitable:
-        reasons = "; ".join(f.reason for f in screening.blocking)
+        reasons = gettext("; ").join(clinical_text(f.text) for f in screening.blocking)
         return (
             CheckItem(
                 "candidacy",
                 label,
                 False,
-                f"{status} today ({reasons}). Do not go ahead; tell the physician.",
+                gettext("%(status)s today (%(reasons)s). Do not go ahead; tell the physician.")
+                % {"status": status, "reasons": reasons},
                 {"status": screening.status.value},
             ),
             screening,
         )
-    actions = " ".join(screening.actions)
+    actions = " ".join(clinical_text(a) for a in screening.actions)
+    detail = gettext("%(status)s with the medical history v%(history)s and rules %(rules)s.") % {
+        "status": status,
+        "history": consultation.history.version if consultation.history else "?",
+        "rules": screening.rule_set_version,
+    }
+    if actions:
+        detail += " " + gettext("Precautions: %(actions)s") % {"actions": actions}
     return (
         CheckItem(
             "candidacy",
             label,
             True,
-            f"{status} with the medical history v{consultation.history.version if consultation.history else '?'}"
-            f" and rules {screening.rule_set_version}."
-            + (f" Precautions: {actions}" if actions else ""),
+            detail,
             {"status": screening.status.value, "rule_set_version": screening.rule_set_version},
         ),
         screening,
@@ -163,21 +195,28 @@ def _candidacy_item(
 
 
 def _photos_item(patient: Patient, on_date: date) -> CheckItem:
-    label = "Photographs taken today"
+    label = gettext_noop("Photographs taken today")
     sets = list(
         PhotoSet.objects.filter(patient=patient, visit_date=on_date).prefetch_related("photos")
     )
     views = {p.view for s in sets for p in s.photos.all()}
     if not views:
         return CheckItem(
-            "photos", label, False, "No photograph dated today: take the standard set first."
+            "photos",
+            label,
+            False,
+            gettext("No photograph dated today: take the standard set first."),
         )
     missing = [str(PhotoView(v).label) for v in REQUIRED_VIEWS if v not in views]
-    detail = f"{sum(len(s.photos.all()) for s in sets)} photograph(s) today"
-    detail += (
-        f"; standard views missing: {', '.join(missing)}."
+    count = sum(len(s.photos.all()) for s in sets)
+    taken = ngettext("%(count)s photograph today", "%(count)s photographs today", count) % {
+        "count": count
+    }
+    detail = (
+        gettext("%(taken)s; standard views missing: %(views)s.")
+        % {"taken": taken, "views": gettext(", ").join(missing)}
         if missing
-        else "; standard set complete."
+        else gettext("%(taken)s; standard set complete.") % {"taken": taken}
     )
     return CheckItem("photos", label, True, detail, {"photo_sets": [s.pk for s in sets]})
 
@@ -188,7 +227,7 @@ def _bedside_item(session: TreatmentSession, patient: Patient, on_date: date) ->
     another patient's or without consent), not yet used by another procedure record."""
     from scarclinic.biologics.models import ProductAdministration
 
-    label = "Product released and bedside check passed"
+    label = gettext_noop("Product released and bedside check passed")
     tz = timezone.get_current_timezone()
     start = datetime.combine(on_date, time.min, tzinfo=tz)
     administration = (
@@ -208,16 +247,22 @@ def _bedside_item(session: TreatmentSession, patient: Patient, on_date: date) ->
             "bedside",
             label,
             False,
-            "No bedside check of a cell product for this patient and treatment today: scan "
-            "the product and the patient in the cell-product app first (it checks release, "
-            "expiry, identity and consent).",
+            gettext(
+                "No bedside check of a cell product for this patient and treatment today: scan "
+                "the product and the patient in the cell-product app first (it checks release, "
+                "expiry, identity and consent)."
+            ),
         )
     return CheckItem(
         "bedside",
         label,
         True,
-        f"Bedside check passed {timezone.localtime(administration.administered_at):%H:%M}: "
-        f"{administration.volume_ml} mL, {administration.route}.",
+        gettext("Bedside check passed %(time)s: %(volume)s mL, %(route)s.")
+        % {
+            "time": f"{timezone.localtime(administration.administered_at):%H:%M}",
+            "volume": administration.volume_ml,
+            "route": administration.route,
+        },
         {"product_administration": administration.pk, "product": administration.product_id},
     )
 
@@ -238,14 +283,20 @@ def checklist_evaluate(*, session: TreatmentSession, on_date: date | None = None
     items = [
         CheckItem(
             "appointment",
-            "Booked appointment",
+            gettext_noop("Booked appointment"),
             appointment is not None,
             (
-                f"{timezone.localtime(appointment.starts_at):%Y-%m-%d %H:%M} with "
-                f"{appointment.clinician.get_full_name() or appointment.clinician.username}, "
-                f"{appointment.room.name}."
+                gettext("%(when)s with %(clinician)s, %(room)s.")
+                % {
+                    "when": formats.date_format(
+                        timezone.localtime(appointment.starts_at), "SHORT_DATETIME_FORMAT"
+                    ),
+                    "clinician": appointment.clinician.get_full_name()
+                    or appointment.clinician.username,
+                    "room": appointment.room.name,
+                }
                 if appointment
-                else "The session is not booked: the front desk books it first."
+                else gettext("The session is not booked: the front desk books it first.")
             ),
             {"appointment": appointment.pk} if appointment else {},
         ),

@@ -141,7 +141,11 @@ def reminder_retry(*, reminder: Reminder, by: User) -> Reminder:
     run or dispatch sends it. Refused for any other status, and for an appointment that has
     already begun."""
     require(by, reminder.clinic_id, Perm.REMINDERS_SEND)
-    locked = Reminder.objects.select_for_update().select_related("appointment").get(pk=reminder.pk)
+    locked = (
+        Reminder.objects.select_for_update(of=("self",))
+        .select_related("appointment")
+        .get(pk=reminder.pk)
+    )
     if locked.status != ReminderStatus.GAVE_UP:
         raise ValidationError(
             {"status": gettext("Only a reminder that gave up after its retries can be retried.")}

@@ -5,7 +5,7 @@ at a time per clinic), and put a reminder that gave up back in line. Audited; in
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -13,7 +13,9 @@ from django.core import mail
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scarclinic.accounts.models import User
 from scarclinic.audit.models import AuditEntry
@@ -185,6 +187,13 @@ def test_a_reminder_that_gave_up_can_be_put_back_in_line_once(cast: Cast, login:
     assert reminders.due_reminder_ids(clinic_id=cast.clinic_a.pk) == [reminder.pk]
 
 
+@pytest.fixture
+def _english_afterwards() -> Iterator[None]:
+    yield
+    translation.deactivate()  # an Urdu request leaves Urdu active in this thread
+
+
+@pytest.mark.usefixtures("_english_afterwards")
 def test_the_page_and_the_run_are_in_urdu_for_an_urdu_reader(cast: Cast, login: Login) -> None:
     _due_now(cast)
     Reminder.objects.update(status=ReminderStatus.SKIPPED)
@@ -202,3 +211,29 @@ def test_the_page_and_the_run_are_in_urdu_for_an_urdu_reader(cast: Cast, login: 
     )
     run_page = client.get(f"{PAGE}runs/{run.pk}/").content.decode()
     assert "پیش رفت" in run_page and "قطار میں" in run_page and "Progress" not in run_page
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(outcomes=st.lists(st.sampled_from([*ReminderStatus.values, "missing"]), max_size=8))
+def test_a_runs_counts_always_add_up(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch, outcomes: list[str]
+) -> None:
+    """Whatever each send ends in (sent elsewhere meanwhile, failed, skipped ...), the run
+    deals with every due reminder once and its counts add up."""
+    answers = iter(outcomes)
+    monkeypatch.setattr(reminders, "due_reminder_ids", lambda **kw: list(range(len(outcomes))))
+    monkeypatch.setattr(reminders, "reminder_send", lambda **kw: next(answers))
+    run = ReminderRun.objects.create(
+        clinic=cast.clinic_a, requested_by=cast.frontdesk, requested_at=timezone.now()
+    )
+    run = reminder_runs.reminder_run_execute(run_id=run.pk)
+    stored = ReminderRun.objects.get(pk=run.pk)
+    assert (stored.status, stored.total, stored.done) == ("completed", len(outcomes), len(outcomes))
+    assert stored.sent == outcomes.count("sent")
+    assert stored.failed == outcomes.count("failed") + outcomes.count("gave_up")
+    assert stored.skipped == outcomes.count("skipped")
+    assert stored.percent == 100

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
@@ -269,8 +270,12 @@ def prices(request: ClinicRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Price saved: {entry.modality_label}, {entry.currency} "
-                f"{entry.price_per_session:,.2f} from {entry.effective_from.isoformat()}.",
+                gettext("Price saved: %(treatment)s, %(price)s from %(date)s.")
+                % {
+                    "treatment": gettext(entry.modality_label),
+                    "price": f"{entry.currency} {number_format(entry.price_per_session, 2, force_grouping=True)}",
+                    "date": date_format(entry.effective_from, "SHORT_DATE_FORMAT"),
+                },
             )
             return redirect("treatments:prices")
     today = timezone.localdate()

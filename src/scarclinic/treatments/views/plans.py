@@ -179,7 +179,11 @@ def plan_change(request: ClinicRequest, plan_id: int) -> HttpResponse:
             messages.success(
                 request,
                 gettext("%(label)s: %(sessions)s sessions, %(interval_text)s.")
-                % {"label": pm.label, "sessions": pm.sessions, "interval_text": pm.interval_text},
+                % {
+                    "label": gettext(pm.label),
+                    "sessions": pm.sessions,
+                    "interval_text": pm.interval_display,
+                },
             )
             return redirect("plans:plan", plan_id=plan.pk)
     return _plan_page(request, plan_id, change_form=form)

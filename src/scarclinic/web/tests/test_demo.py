@@ -7,9 +7,20 @@ from django.db import transaction
 
 from scarclinic.accounts.models import Membership, User
 from scarclinic.patients.models import MedicalHistoryVersion, Patient, SignedConsent
+from scarclinic.web import demo
 from scarclinic.web.demo import DEMO_PASSWORD, seed_demo
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def no_demo_photos(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo without its photo sets (image processing: more than half of a 20-patient
+    seed's time) for the tests about patients, histories and scores. The photo sets draw from
+    their own random stream, so everything else is seeded exactly as with them; they have
+    their own tests (assessments/tests/test_photo_services.py), and the two tests here that
+    seed the whole demo (twice; by the command) keep them."""
+    monkeypatch.setattr(demo, "seed_demo_photos", lambda **kwargs: 0)
 
 
 def _snapshot() -> tuple[int, int, int, int]:
@@ -30,6 +41,7 @@ def test_seeding_twice_creates_nothing_the_second_time() -> None:
     assert first[1] == 60
 
 
+@pytest.mark.usefixtures("no_demo_photos")
 def test_the_same_seed_gives_the_same_patients() -> None:
     def run() -> list[tuple[object, ...]]:
         with transaction.atomic():
@@ -47,6 +59,7 @@ def test_the_same_seed_gives_the_same_patients() -> None:
     assert run() == first
 
 
+@pytest.mark.usefixtures("no_demo_photos")
 def test_growing_the_demo_adds_only_the_missing_patients() -> None:
     seed_demo(patients=20, seed=1)
     report = seed_demo(patients=30, seed=1)
@@ -62,6 +75,7 @@ def test_every_demo_role_can_sign_in_with_the_demo_password() -> None:
         assert Membership.objects.filter(user=user, role=username).exists()
 
 
+@pytest.mark.usefixtures("no_demo_photos")
 def test_demo_histories_are_coherent_and_each_patient_has_a_current_version() -> None:
     from django.utils import timezone
 
@@ -74,6 +88,7 @@ def test_demo_histories_are_coherent_and_each_patient_has_a_current_version() ->
         assert history_problems(patient.current_history.to_core(), today=today) == {}
 
 
+@pytest.mark.usefixtures("no_demo_photos")
 def test_the_portal_patient_opens_their_own_record() -> None:
     seed_demo(patients=5, seed=1)
     patient = Patient.objects.get(portal_user__username="patient")
@@ -81,6 +96,7 @@ def test_the_portal_patient_opens_their_own_record() -> None:
     assert patient.portal_user is not None and patient.portal_user.first_name == patient.given_name
 
 
+@pytest.mark.usefixtures("no_demo_photos")
 def test_demo_assessment_scores_agree_with_their_region_counts() -> None:
     from scarclinic.assessments.models import ScarAssessment
     from scarclinic.assessments.selectors import findings_grid
