@@ -36,6 +36,11 @@ QC_TEXTS = (
     gettext_noop("Mycoplasma"),
     gettext_noop("PCR or culture"),
     gettext_noop("Flow cytometry"),
+    gettext_noop("Dominici et al. Cytotherapy 2006;8:315-7 (clinical reference §6)"),
+    gettext_noop(
+        "Bourin et al. Cytotherapy 2013;15:641-8, IFATS/ISCT (clinical reference §6); the "
+        "percentage cut-off reuses Dominici's (unverified for ASC): clinic-configurable"
+    ),
     gettext_noop("Plastic adherence"),
     gettext_noop("Culture observation"),
     gettext_noop("adherent"),

@@ -24,6 +24,7 @@ at clinic B: "not found") change the database like the care team's administratio
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +32,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from tests.cast import PASSWORD, Cast
+from tests.permissions import CompiledRows
 
 # fmt: off
 BIOLOGICS_ROUTES: dict[str, tuple[int, int, int, int, int, int, int, int, int]] = {
@@ -476,6 +478,11 @@ def biologics_world(cast: Cast) -> dict[str, int]:
 
 def biologics_snapshot() -> dict[str, list[Any]]:
     """The cell-product rows a request could change, for the matrix's "nothing changed"."""
+    return _biologics_rows()()
+
+
+@functools.cache
+def _biologics_rows() -> CompiledRows:
     from scarclinic.biologics import models
 
     names = (
@@ -496,7 +503,9 @@ def biologics_snapshot() -> dict[str, list[Any]]:
         "Recall",
         "RecallUnit",
     )
-    return {
-        f"biologics.{name}": list(getattr(models, name).objects.order_by("pk").values())
-        for name in names
-    }
+    return CompiledRows(  # SQL compiled once a process (tests/permissions.py)
+        {
+            f"biologics.{name}": getattr(models, name).objects.order_by("pk").values()
+            for name in names
+        }
+    )

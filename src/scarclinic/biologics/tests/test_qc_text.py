@@ -15,9 +15,11 @@ from scarclinic.clinical.qc import (
     ProductType,
     QcEvaluation,
     QcTest,
-    TestEvaluation,
     Verdict,
     default_spec,
+)
+from scarclinic.clinical.qc import (
+    TestEvaluation as Evaluated,
 )
 
 # Units and codes that are symbols in every language.
@@ -25,23 +27,39 @@ SYMBOLS = {"%", "EU/kg", "EU/mL", "x10^9/L"}
 DEFAULT_TESTS = [t for p in ProductType for t in default_spec(p).tests]
 
 limits = st.none() | st.decimals(min_value=0, max_value=10_000, places=2)
-tests = st.builds(
-    QcTest,
-    code=st.just("t"),
-    name=st.sampled_from([t.name for t in DEFAULT_TESTS] + ["The clinic's own test"]),
-    unit=st.sampled_from(["", "%", "x10^6 cells", "EU/kg"]),
-    method=st.just(""),
-    acceptance=st.sampled_from(Acceptance),
-    required=st.booleans(),
-    minimum=limits,
-    maximum=limits,
-    expected=st.sampled_from(["adherent", "demonstrated"]),
-)
+
+
+@st.composite
+def qc_tests(draw: st.DrawFn) -> QcTest:
+    """A valid test of a specification (the core refuses a rule without its limit)."""
+    acceptance = draw(st.sampled_from(Acceptance))
+    low, high = sorted(draw(st.tuples(limits, limits)), key=lambda v: (v is None, v))
+    if draw(st.booleans()):
+        low, high = high, low
+    if acceptance is Acceptance.MIN and low is None:
+        low = Decimal(1)
+    if acceptance is Acceptance.MAX and high is None:
+        high = Decimal(1)
+    if acceptance is Acceptance.RANGE and low is not None and high is not None and low > high:
+        low, high = high, low
+    return QcTest(
+        code="t",
+        name=draw(st.sampled_from([t.name for t in DEFAULT_TESTS] + ["The clinic's own test"])),
+        unit=draw(st.sampled_from(["", "%", "x10^6 cells", "EU/kg"])),
+        method="",
+        acceptance=acceptance,
+        required=draw(st.booleans()),
+        minimum=low,
+        maximum=high,
+        expected=draw(st.sampled_from(["adherent", "demonstrated"])),
+    )
+
+
 evaluations = st.builds(
     QcEvaluation,
     spec_version=st.just("v1"),
     tests=st.lists(
-        st.builds(TestEvaluation, test=tests, verdict=st.sampled_from(Verdict), reason=st.just("")),
+        st.builds(Evaluated, test=qc_tests(), verdict=st.sampled_from(Verdict), reason=st.just("")),
         max_size=4,
     ).map(tuple),
     extra_blocks=st.lists(
@@ -59,7 +77,7 @@ evaluations = st.builds(
 
 
 @settings(max_examples=60)
-@given(test=tests)
+@given(test=qc_tests())
 def test_the_rule_says_in_english_what_the_core_says(test: QcTest) -> None:
     with translation.override("en"):
         assert qc_text.rule_text(test) == test.rule_text
@@ -92,7 +110,7 @@ def test_a_blocked_unit_is_summed_up_in_urdu_with_the_markers_kept() -> None:
         minimum=Decimal(80),
     )
     evaluation = QcEvaluation(
-        "v1", (TestEvaluation(marker, Verdict.FAIL, ""),), ("Donor eligibility: ineligible",)
+        "v1", (Evaluated(marker, Verdict.FAIL, ""),), ("Donor eligibility: ineligible",)
     )
     with translation.override("ur"):
         summary = qc_text.summary_text(evaluation)
