@@ -7,20 +7,26 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy
 
 from scarclinic.clinical.candidacy import DEFAULT_RULES, RuleSet, Threshold
 from scarclinic.treatments.models import ConsultationLabs
+from scarclinic.treatments.clinical_text import clinical_text
 from scarclinic.treatments.models.consultation import MODALITY_CHOICES
 
 # Plain-words labels for the thresholds of the default rules.
-THRESHOLD_LABELS: dict[str, str] = {
-    "isotretinoin_months": "Months to wait after the last isotretinoin dose (ablative laser)",
-    "platelet_min_10e9_per_l": "Lowest platelet count for PRP",
-    "haemoglobin_min_g_dl": "Lowest haemoglobin for PRP",
-    "fitzpatrick_caution_from": "Pigmentation caution from Fitzpatrick type",
-    "pmma_collagen_age_over": "PMMA-collagen filler: patient older than",
-    "cell_therapy_min_grade": "Cell therapy: lowest Goodman & Baron grade of a candidate",
+THRESHOLD_LABELS: dict[str, str | Promise] = {
+    "isotretinoin_months": gettext_lazy(
+        "Months to wait after the last isotretinoin dose (ablative laser)"
+    ),
+    "platelet_min_10e9_per_l": gettext_lazy("Lowest platelet count for PRP"),
+    "haemoglobin_min_g_dl": gettext_lazy("Lowest haemoglobin for PRP"),
+    "fitzpatrick_caution_from": gettext_lazy("Pigmentation caution from Fitzpatrick type"),
+    "pmma_collagen_age_over": gettext_lazy("PMMA-collagen filler: patient older than"),
+    "cell_therapy_min_grade": gettext_lazy(
+        "Cell therapy: lowest Goodman & Baron grade of a candidate"
+    ),
 }
 
 
@@ -39,7 +45,8 @@ def apply_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
 
 
 def threshold_label(threshold: Threshold) -> str:
-    return THRESHOLD_LABELS.get(threshold.name, threshold.name.replace("_", " ").capitalize())
+    label = THRESHOLD_LABELS.get(threshold.name)
+    return str(label) if label is not None else threshold.name.replace("_", " ").capitalize()
 
 
 class ThresholdsForm(forms.Form):
@@ -55,10 +62,16 @@ class ThresholdsForm(forms.Form):
     def __init__(self, *args: Any, rule_set: RuleSet = DEFAULT_RULES, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for t in rule_set.thresholds:
-            help_text = (
-                f"{t.unit}; default {t.default:g}, allowed {t.minimum:g} to {t.maximum:g}. "
-                f"Source: {t.source}"
-            )
+            help_text = gettext(
+                "%(unit)s; default %(default)s, allowed %(minimum)s to %(maximum)s. "
+                "Source: %(source)s"
+            ) % {
+                "unit": clinical_text(t.unit),
+                "default": f"{t.default:g}",
+                "minimum": f"{t.minimum:g}",
+                "maximum": f"{t.maximum:g}",
+                "source": clinical_text(t.source),
+            }
             field: forms.Field
             if t.whole:
                 field = forms.IntegerField(label=threshold_label(t), required=False)
@@ -118,7 +131,7 @@ class PriceForm(forms.Form):
 
 class LabsForm(forms.ModelForm):  # type: ignore[type-arg]
     expects_gradual_results = forms.TypedChoiceField(
-        label=ConsultationLabs._meta.get_field("expects_gradual_results").verbose_name,
+        label=gettext_lazy("Understands that results come gradually over several sessions"),
         choices=[
             ("", gettext_lazy("Not asked yet")),
             ("yes", gettext_lazy("Yes")),
@@ -139,6 +152,13 @@ class LabsForm(forms.ModelForm):  # type: ignore[type-arg]
             "expects_gradual_results",
         ]
         widgets = {"measured_on": DateInput()}
+        # The model's verbose names are English; the form's labels are the reader's language.
+        labels = {
+            "platelet_count_10e9_per_l": gettext_lazy("Platelet count (x10^9/L)"),
+            "haemoglobin_g_dl": gettext_lazy("Haemoglobin (g/dL)"),
+            "measured_on": gettext_lazy("Blood taken on"),
+            "smoker": gettext_lazy("Smokes"),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

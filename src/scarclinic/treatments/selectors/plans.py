@@ -223,7 +223,11 @@ def _moment(value: object) -> str:
 
 
 def _status(value: object) -> str:
-    return str(PlanStatus(value).label) if value in PlanStatus.values else "?"
+    return (
+        str(PlanStatus(value).label)
+        if isinstance(value, str) and value in PlanStatus.values
+        else "?"
+    )
 
 
 def _sessions_text(values: dict[str, Any]) -> str:
