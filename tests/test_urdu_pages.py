@@ -37,7 +37,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "scarclinic"
 WORD = re.compile(r"[A-Za-z][A-Za-z']*[A-Za-z]")
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]|\{[^}]*\}")
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
-HIDDEN = {"script", "style", "template", "textarea", "noscript"}
+# <code> holds identifiers (rule ids, versions, MRNs), never interface words.
+HIDDEN = {"script", "style", "template", "textarea", "noscript", "code"}
 
 # Words that are msgids but also proper English on an Urdu page, beyond those the Urdu
 # catalogues keep themselves:
@@ -47,15 +48,7 @@ ALLOWED_WORDS = {"scarclinic", "karachi"}
 # Pages whose remaining English belongs to another piece of work: the page is still rendered
 # (it must not error), and its English is expected until that work lands.
 # Each names the area whose English it is; remove a line when that area is done.
-_CORE = "clinical-texts: the clinical core's texts on the consultation pages"
-LEFTOVERS: dict[str, str] = {
-    "consultation": _CORE,
-    "labs": _CORE,
-    "rules": _CORE,
-    "admin-index": "django-urdu: the Django admin's own texts",
-    "reminders": "emails: the reminders outbox pages are being added",
-    "reminder-run": "emails: the reminders outbox pages are being added",
-}
+LEFTOVERS: dict[str, str] = {}
 
 
 # --- the English vocabulary ---------------------------------------------------------------

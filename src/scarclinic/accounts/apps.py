@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class AccountsConfig(AppConfig):
     name = "scarclinic.accounts"
     label = "accounts"
-    verbose_name = "Clinics, users and roles"
+    verbose_name = gettext_lazy("Clinics, users and roles")

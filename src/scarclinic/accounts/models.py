@@ -42,6 +42,8 @@ class Clinic(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = gettext_lazy("clinic")
+        verbose_name_plural = gettext_lazy("clinics")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -93,6 +95,8 @@ class Membership(models.Model):
     is_active = models.BooleanField(default=True)
 
     class Meta:
+        verbose_name = gettext_lazy("membership")
+        verbose_name_plural = gettext_lazy("memberships")
         constraints = [
             models.UniqueConstraint(fields=["user", "clinic"], name="one_role_per_clinic"),
         ]

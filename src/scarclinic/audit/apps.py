@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class AuditConfig(AppConfig):
     name = "scarclinic.audit"
     label = "audit"
-    verbose_name = "Audit log"
+    verbose_name = gettext_lazy("Audit log")

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class BiologicsConfig(AppConfig):
     name = "scarclinic.biologics"
     label = "biologics"
-    verbose_name = "Cell products and chain of custody (issue 6)"
+    verbose_name = gettext_lazy("Cell products and chain of custody")

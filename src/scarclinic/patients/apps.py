@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class PatientsConfig(AppConfig):
     name = "scarclinic.patients"
     label = "patients"
-    verbose_name = "Patients, history and consent"
+    verbose_name = gettext_lazy("Patients, history and consent")

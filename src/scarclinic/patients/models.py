@@ -65,6 +65,8 @@ class Patient(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = gettext_lazy("patient")
+        verbose_name_plural = gettext_lazy("patients")
         ordering = ["family_name", "given_name", "id"]
         constraints = [
             models.UniqueConstraint(fields=["clinic", "mrn"], name="unique_mrn_per_clinic"),
@@ -169,6 +171,8 @@ class MedicalHistoryVersion(models.Model):
     )
 
     class Meta:
+        verbose_name = gettext_lazy("medical history version")
+        verbose_name_plural = gettext_lazy("medical history versions")
         ordering = ["patient", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["patient", "version"], name="one_history_version"),
@@ -244,6 +248,8 @@ class ConsentTemplate(models.Model):
     title = models.CharField(max_length=200)
 
     class Meta:
+        verbose_name = gettext_lazy("consent template")
+        verbose_name_plural = gettext_lazy("consent templates")
         ordering = ["clinic", "procedure_type"]
         constraints = [
             models.UniqueConstraint(
@@ -277,6 +283,8 @@ class ConsentTemplateVersion(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = gettext_lazy("consent template version")
+        verbose_name_plural = gettext_lazy("consent template versions")
         ordering = ["template", "-version"]
         constraints = [
             models.UniqueConstraint(
@@ -342,6 +350,8 @@ class SignedConsent(models.Model):
     withdrawal_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
+        verbose_name = gettext_lazy("signed consent")
+        verbose_name_plural = gettext_lazy("signed consents")
         ordering = ["patient", "-signed_at"]
         constraints = [
             models.CheckConstraint(

@@ -11,8 +11,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
 
 from scarclinic.clinical.candidacy import DEFAULT_RULES, RuleSet, Threshold
-from scarclinic.treatments.models import ConsultationLabs
 from scarclinic.treatments.clinical_text import clinical_text
+from scarclinic.treatments.models import ConsultationLabs
 from scarclinic.treatments.models.consultation import MODALITY_CHOICES
 
 # Plain-words labels for the thresholds of the default rules.

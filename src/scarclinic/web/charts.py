@@ -26,6 +26,7 @@ import html
 import io
 import re
 import threading
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -119,7 +120,10 @@ def _figure(width: float, height: float, *, bottom: float = 0.7) -> Figure:
 
 def _finish(fig: Figure, text: _Text) -> str:
     buffer = io.StringIO()
-    with _LOCK, matplotlib.rc_context(_RC):
+    with _LOCK, matplotlib.rc_context(_RC), warnings.catch_warnings():
+        # Urdu text is measured with DejaVu, which has no Arabic glyphs: the text stays text
+        # (svg.fonttype none) and the browser draws it in the page's Naskh font.
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     raw = buffer.getvalue()
     # Inline SVG in HTML: no XML prolog, no DOCTYPE, no RDF metadata, no <style> element.

@@ -40,6 +40,8 @@ class Instrument(models.Model):
     is_active = models.BooleanField(default=True)
 
     class Meta:
+        verbose_name = gettext_lazy("questionnaire")
+        verbose_name_plural = gettext_lazy("questionnaires")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(

@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.formats import date_format, number_format
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
@@ -246,7 +247,9 @@ def rules(request: ClinicRequest) -> HttpResponse:
             "rows": rows,
             "thresholds_form": thresholds_form,
             "history": selectors.rule_settings_history(clinic_id=clinic.pk),
-            "base_version": DEFAULT_RULES.base_version,
+            "base_version": format_html(
+                '<code translate="no">{}</code>', DEFAULT_RULES.base_version
+            ),
         },
     )
 
