@@ -29,6 +29,7 @@ from scarclinic.clinical.scales import (
 )
 from scarclinic.patients.forms import apply_service_errors
 from scarclinic.patients.selectors import patient_for_user
+from scarclinic.treatments.clinical_text import clinical_text
 
 
 def _region_totals(findings: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
@@ -41,6 +42,7 @@ def _live_context(
     return {
         "shapes": region_shapes(_region_totals(findings)),
         "scores": scores,
+        "warnings": [clinical_text(m) for m in scores.warning_messages] if scores else [],
         "gb_max": GOODMAN_BARON_MAX,
         "ecca_max": ECCA_MAX,
         "error": error,

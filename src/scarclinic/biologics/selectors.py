@@ -29,7 +29,7 @@ from django.db.models import (
 )
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy
 
 from scarclinic.accounts.access import clinic_ids_with
@@ -148,7 +148,11 @@ def release_blocks(product: ProductUnit, *, now: datetime | None = None) -> list
     collection = product.collection
     donor = collection.donor
     if donor is not None and donor.eligibility != DonorEligibility.ELIGIBLE:
-        blocks.append(f"Donor eligibility: {donor.get_eligibility_display().lower()}")
+        # English, whatever the reader's language: the reasons are compared and stored as
+        # the core writes them; qc_text.block_text translates them where shown.
+        with translation.override("en"):
+            status = donor.get_eligibility_display().lower()
+        blocks.append(f"Donor eligibility: {status}")
     if collection.kind == CollectionKind.DONOR_RECEIPT and not collection.condition_acceptable:
         blocks.append("Received in unacceptable condition")
     if product.expires_at <= (now or timezone.now()):

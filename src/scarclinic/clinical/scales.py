@@ -32,6 +32,7 @@ from scarclinic.clinical.morphology import (
     Morphology,
     QualitativeGrade,
 )
+from scarclinic.clinical.text import Message, gettext_noop
 
 __all__ = [
     "ECCA_DESCRIPTIONS",
@@ -424,7 +425,8 @@ class ScaleScores:
     morphology_counts: Mapping[Morphology, int]
     keloid_area_cm2: float
     versions: Mapping[str, str]
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # in English (the API's and the record's wording)
+    warning_messages: tuple[Message, ...] = ()  # the same, for the reader's language
 
 
 def scores_from_findings(
@@ -476,16 +478,25 @@ def scores_from_findings(
     by_area = sum(
         n for m, n in by_morphology.items() if MORPHOLOGY_MAPPING[m].goodman_baron_by_area
     )
-    warnings: list[str] = []
+    warnings: list[Message] = []
     if by_area and area == 0:
         warnings.append(
-            f"{by_area} keloid or hypertrophic scar(s) recorded but no keloid area: Goodman "
-            "& Baron scores these by area, so enter their total area in cm2."
+            Message(
+                gettext_noop(
+                    "%(count)s keloid or hypertrophic scar(s) recorded but no keloid area: "
+                    "Goodman & Baron scores these by area, so enter their total area in cm2."
+                ),
+                {"count": by_area},
+            )
         )
     if area > 0 and not by_area:
         warnings.append(
-            "A keloid area is entered but no keloid or hypertrophic scars are counted: "
-            "ECCA scores these by count, so record them in their regions."
+            Message(
+                gettext_noop(
+                    "A keloid area is entered but no keloid or hypertrophic scars are counted: "
+                    "ECCA scores these by count, so record them in their regions."
+                )
+            )
         )
 
     return ScaleScores(
@@ -497,7 +508,8 @@ def scores_from_findings(
         morphology_counts=MappingProxyType(by_morphology),
         keloid_area_cm2=area,
         versions=SCALE_VERSIONS,
-        warnings=tuple(warnings),
+        warnings=tuple(m.english for m in warnings),
+        warning_messages=tuple(warnings),
     )
 
 

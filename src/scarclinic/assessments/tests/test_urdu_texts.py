@@ -79,3 +79,25 @@ def test_the_scale_versions_are_named_in_the_readers_language_and_unknown_keys_k
     assert set(SCALE_NAMES) <= set(SCALE_VERSIONS)
     assert URDU.search(by_version["GB-Q 2006"].name) and by_version["GB-Q 2006"].known
     assert by_version["X-1"].name == "new_scale" and not by_version["X-1"].known
+
+
+@settings(max_examples=30)
+@given(keloids=st.integers(min_value=0, max_value=40), area=st.sampled_from([0.0, 1.5]))
+def test_the_scales_warnings_read_in_urdu_and_stay_english_for_the_record(
+    keloids: int, area: float
+) -> None:
+    from scarclinic.clinical.scales import scores_from_findings
+    from scarclinic.treatments.clinical_text import clinical_text
+
+    scores = scores_from_findings(
+        {FacialRegion.CHEEK_LEFT: {Morphology.KELOID: keloids}}, keloid_area_cm2=area
+    )
+    expected = int(bool(keloids) != bool(area))  # counted without area, or area without count
+    assert len(scores.warnings) == len(scores.warning_messages) == expected
+    for english, message in zip(scores.warnings, scores.warning_messages, strict=True):
+        assert english == message.english and english.isascii()
+        with translation.override("ur"):
+            shown = clinical_text(message)
+        assert URDU.search(shown) and "scores these" not in shown
+        if keloids:
+            assert str(keloids) in shown
