@@ -115,6 +115,19 @@ class _Bench:
             note="Demo data",
         )
 
+    def unit(
+        self, collection: Collection, product_type: str, *, expires_in: timedelta, **fields: Any
+    ) -> ProductUnit:
+        """A unit made by the lab technician, with the clinic's code for its product type."""
+        return services.product_create(
+            collection=collection,
+            by=self.lab,
+            product_type=product_type,
+            product_code=self.codes.get(product_type),
+            expires_at=self.now + expires_in,
+            **fields,
+        )
+
     def same_day_svf(
         self,
         collection: Collection,
@@ -125,16 +138,14 @@ class _Bench:
         expires_in: timedelta,
     ) -> ProductUnit:
         """Autologous SVF for use in the same surgical procedure."""
-        return services.product_create(
-            collection=collection,
-            by=self.lab,
-            product_type="svf",
-            product_code=self.codes.get("svf"),
+        return self.unit(
+            collection,
+            "svf",
+            expires_in=expires_in,
             volume_ml=volume_ml,
             cell_count_million=cell_count_million,
             dose_body_weight_kg=dose_body_weight_kg,
             storage_condition="refrigerated",
-            expires_at=self.now + expires_in,
             regulatory_class="same_surgical_procedure",
             manipulation="minimal",
         )
@@ -153,16 +164,14 @@ class _Bench:
         **more: Any,
     ) -> ProductUnit:
         """A unit under the demo's (fictitious) IND and IRB approval."""
-        return services.product_create(
-            collection=collection,
-            by=self.lab,
-            product_type=product_type,
-            product_code=self.codes.get(product_type),
+        return self.unit(
+            collection,
+            product_type,
+            expires_in=expires_in,
             volume_ml=volume_ml,
             cell_count_million=cell_count_million,
             storage_condition=storage_condition,
             stability_after_thaw_hours=stability_after_thaw_hours,
-            expires_at=self.now + expires_in,
             regulatory_class="351_ind",
             ind_number=DEMO_IND,
             irb_approval=DEMO_IRB,

@@ -41,6 +41,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Final, Literal, TypeAlias
 
@@ -49,6 +50,7 @@ import numpy as np
 from scarclinic.clinical.evidence import EvidenceEntry, Modality
 from scarclinic.clinical.morphology import FacialRegion
 from scarclinic.clinical.recommend import ClinicOutcome
+from scarclinic.clinical.text import ENGLISH, Joined, Message, Param, Term, gettext_noop, render
 
 __all__ = [
     "DEFAULT_MIN_FOLLOW_UPS",
@@ -91,7 +93,7 @@ DEFAULT_MIN_FOLLOW_UPS: Final = 3
 
 SCALE_LABELS: Final[Mapping[str, str]] = MappingProxyType(
     {
-        "goodman_baron_quantitative": "Goodman & Baron quantitative score",  # §3
+        "goodman_baron_quantitative": gettext_noop("Goodman & Baron quantitative score"),  # §3
         "ecca": "ECCA",  # §4
     }
 )
@@ -105,13 +107,30 @@ def _num(value: float | None, digits: int) -> str:
     return "-" if value is None else f"{round(value, digits) + 0.0:.{digits}f}"
 
 
+def _fig(value: float | None, digits: int) -> Decimal | str:
+    """:func:`_num` as a figure of a message: its decimal places kept, localised when shown."""
+    return "-" if value is None else Decimal(_num(value, digits))
+
+
 def _scale_label(scale: str) -> str:
     return SCALE_LABELS.get(scale, scale)
+
+
+def _scale_term(scale: str) -> Term | str:
+    """A scale's name as a message parameter; a scale the core does not know stays as given."""
+    return Term(SCALE_LABELS[scale]) if scale in SCALE_LABELS else scale
 
 
 def _modality_label(modality: str) -> str:
     try:
         return Modality(modality).label
+    except ValueError:
+        return modality
+
+
+def _modality_term(modality: str) -> Term | str:
+    try:
+        return Term(Modality(modality).label)
     except ValueError:
         return modality
 
@@ -351,12 +370,30 @@ class Proportion:
 
     @property
     def describe(self) -> str:
+        return self.text.english
+
+    @property
+    def text(self) -> Message:
         if self.estimate is None or self.low is None or self.high is None:
-            return f"{self.count} of {self.n}: no patients, no proportion"
-        return (
-            f"{self.count} of {self.n} ({self.estimate:.0%}; "
-            f"95% CI {self.low:.0%} to {self.high:.0%})"
+            return Message(
+                gettext_noop("%(count)s of %(n)s: no patients, no proportion"),
+                {"count": self.count, "n": self.n},
+            )
+        return Message(
+            gettext_noop("%(count)s of %(n)s (%(share)s%%; 95%% CI %(low)s%% to %(high)s%%)"),
+            {
+                "count": self.count,
+                "n": self.n,
+                "share": _percent(self.estimate),
+                "low": _percent(self.low),
+                "high": _percent(self.high),
+            },
         )
+
+
+def _percent(share: float) -> Decimal:
+    """A share as a whole percentage, rounded as the ``.0%`` format rounds it."""
+    return Decimal(f"{share:.0%}"[:-1])
 
 
 def proportion(count: int, n: int) -> Proportion:
@@ -394,9 +431,19 @@ class ResponderSummary:
 
     @property
     def describe(self) -> str:
-        return (
-            f"Responders (at least {self.threshold_percent:g}% improvement in "
-            f"{_scale_label(self.scale)}): {self.proportion.describe}"
+        return self.text.english
+
+    @property
+    def text(self) -> Message:
+        return Message(
+            gettext_noop(
+                "Responders (at least %(threshold)s%% improvement in %(scale)s): %(share)s"
+            ),
+            {
+                "threshold": self.threshold_percent,
+                "scale": _scale_term(self.scale),
+                "share": self.proportion.text,
+            },
         )
 
 
@@ -527,14 +574,26 @@ class TimeToResponse:
 
     @property
     def describe(self) -> str:
-        days = f"{self.median_days:g} days" if self.median_days is not None else "not reached"
-        sessions = (
-            f"{self.median_sessions:g}" if self.median_sessions is not None else "not reached"
-        )
-        return (
-            f"Reached {self.threshold_percent:g}% improvement in {_scale_label(self.scale)}: "
-            f"{self.proportion.describe}; median time {days}, median sessions {sessions} "
-            "(Kaplan-Meier, patients still below the mark counted until their last assessment)"
+        return self.text.english
+
+    @property
+    def text(self) -> Message:
+        not_reached = Term(gettext_noop("not reached"))
+        return Message(
+            gettext_noop(
+                "Reached %(threshold)s%% improvement in %(scale)s: %(share)s; median time "
+                "%(days)s, median sessions %(sessions)s (Kaplan-Meier, patients still below the "
+                "mark counted until their last assessment)"
+            ),
+            {
+                "threshold": self.threshold_percent,
+                "scale": _scale_term(self.scale),
+                "share": self.proportion.text,
+                "days": not_reached
+                if self.median_days is None
+                else Message(gettext_noop("%(count)s days"), {"count": self.median_days}),
+                "sessions": not_reached if self.median_sessions is None else self.median_sessions,
+            },
         )
 
 
@@ -614,7 +673,9 @@ class ModalityEffect:
     max_sessions: int  # the most sessions of it any assessed patient had
     enough_data: bool  # enough patients and follow-ups, and the model fitted cleanly
     conclusive: bool  # enough_data, and the 95% CI excludes no effect
-    caveat: str  # plain words; empty when conclusive
+    caveat: str  # plain words, in English; empty when conclusive
+    # The caveat as a translatable message; None in snapshots stored before messages were.
+    caveat_text: Joined | None = None
 
     @property
     def label(self) -> str:
@@ -649,6 +710,8 @@ class ModalityEffects:
     converged: bool
     notes: tuple[str, ...]  # about the model as a whole: exclusions, fallbacks, failures
     excluded: Mapping[str, int] = field(hash=False)  # reason -> number of patients
+    # ``notes`` as translatable messages; empty in snapshots stored before messages were.
+    note_texts: tuple[Message, ...] = ()
 
     def effect(self, modality: str) -> ModalityEffect | None:
         return next((e for e in self.effects if e.modality == modality), None)
@@ -673,10 +736,16 @@ def _exposures(
     return counts
 
 
-_EXCLUDED_ZERO = "baseline score of 0: no % change can be computed"
-_EXCLUDED_NO_FOLLOW_UP = "no assessment after the baseline"
-_EXCLUDED_UNATTRIBUTED = "sessions before an assessment with no modality and no session rows"
-_EXCLUDED_INCONSISTENT = "fewer sessions of a modality at a follow-up than at baseline"
+_EXCLUDED_ZERO = gettext_noop("baseline score of 0: no % change can be computed")
+_EXCLUDED_NO_FOLLOW_UP = gettext_noop("no assessment after the baseline")
+_EXCLUDED_UNATTRIBUTED = gettext_noop(
+    "sessions before an assessment with no modality and no session rows"
+)
+_EXCLUDED_INCONSISTENT = gettext_noop(
+    "fewer sessions of a modality at a follow-up than at baseline"
+)
+# Between the names of modalities given together ("A, B").
+_NAME_SEPARATOR = gettext_noop(", ")
 
 
 def fit_modality_effects(
@@ -756,7 +825,12 @@ def fit_modality_effects(
             records.append((patient_id, _improvement(base, o, higher_is_worse=higher_is_worse), d))
 
     notes = [
-        f"{n} patient{'s' if n != 1 else ''} left out: {reason}."
+        Message(
+            gettext_noop("%(count)s patient left out: %(reason)s.")
+            if n == 1
+            else gettext_noop("%(count)s patients left out: %(reason)s."),
+            {"count": n, "reason": Term(reason)},
+        )
         for reason, n in sorted(excluded.items())
     ]
     return _fit(
@@ -779,7 +853,7 @@ class _Fitted:
     patient_var: float | None
     residual_var: float | None
     converged: bool
-    problem: str  # plain words; empty when the fit is clean
+    problem: Message | None  # plain words; None when the fit is clean
 
 
 def _fit(
@@ -789,7 +863,7 @@ def _fit(
     higher_is_worse: bool,
     min_patients: int,
     min_follow_ups: int,
-    notes: list[str],
+    notes: list[Message],
     excluded: Mapping[str, int],
 ) -> ModalityEffects:
     modalities = sorted({m for _, _, d in records for m in d})
@@ -808,9 +882,13 @@ def _fit(
     fitted = _fit_model(records, x, modalities, estimable, column, formula)
     if fitted.method == "ordinary_regression":
         notes.append(
-            "Every patient had a single follow-up assessment, so differences between "
-            "patients cannot be told apart from measurement noise: ordinary regression "
-            "was used instead of the mixed model."
+            Message(
+                gettext_noop(
+                    "Every patient had a single follow-up assessment, so differences between "
+                    "patients cannot be told apart from measurement noise: ordinary regression "
+                    "was used instead of the mixed model."
+                )
+            )
         )
     if fitted.problem:
         notes.append(fitted.problem)
@@ -820,17 +898,27 @@ def _fit(
         exposed = x[:, j] > 0
         n_pat = len({records[r][0] for r in np.flatnonzero(exposed)})
         n_obs = int(exposed.sum())
-        problems: list[str] = []
-        label = _modality_label(m)
+        problems: list[Message] = []
+        label = _modality_term(m)
         if n_pat < min_patients:
             problems.append(
-                f"Too few patients to conclude: {n_pat} had {label} and a follow-up "
-                f"assessment; at least {min_patients} are needed."
+                Message(
+                    gettext_noop(
+                        "Too few patients to conclude: %(count)s had %(modality)s and a "
+                        "follow-up assessment; at least %(minimum)s are needed."
+                    ),
+                    {"count": n_pat, "modality": label, "minimum": min_patients},
+                )
             )
         if n_obs < min_follow_ups:
             problems.append(
-                f"Too few follow-up assessments to conclude: {n_obs} after {label}; at "
-                f"least {min_follow_ups} are needed."
+                Message(
+                    gettext_noop(
+                        "Too few follow-up assessments to conclude: %(count)s after "
+                        "%(modality)s; at least %(minimum)s are needed."
+                    ),
+                    {"count": n_obs, "modality": label, "minimum": min_follow_ups},
+                )
             )
         if m in confounded:
             problems.append(confounded[m])
@@ -842,10 +930,21 @@ def _fit(
         enough = not problems
         if low is not None and high is not None and low <= 0 <= high and est is not None:
             problems.append(
-                f"The 95% confidence interval ({_num(low, 1)}% to {_num(high, 1)}% per session) "
-                f"includes no effect at all: these data cannot tell whether {label} "
-                f"changes the {_scale_label(scale)}."
+                Message(
+                    gettext_noop(
+                        "The 95%% confidence interval (%(low)s%% to %(high)s%% per session) "
+                        "includes no effect at all: these data cannot tell whether %(modality)s "
+                        "changes the %(scale)s."
+                    ),
+                    {
+                        "low": _fig(low, 1),
+                        "high": _fig(high, 1),
+                        "modality": label,
+                        "scale": _scale_term(scale),
+                    },
+                )
             )
+        caveat = Joined(tuple(problems), " ")
         effects.append(
             ModalityEffect(
                 modality=m,
@@ -858,7 +957,8 @@ def _fit(
                 max_sessions=int(x[:, j].max()) if n_rows else 0,
                 enough_data=enough and est is not None,
                 conclusive=not problems and est is not None,
-                caveat=" ".join(problems),
+                caveat=caveat.english,
+                caveat_text=caveat if problems else None,
             )
         )
     return ModalityEffects(
@@ -879,12 +979,13 @@ def _fit(
         patient_sd=None if fitted.patient_var is None else math.sqrt(fitted.patient_var),
         residual_sd=None if fitted.residual_var is None else math.sqrt(fitted.residual_var),
         converged=fitted.converged,
-        notes=tuple(notes),
+        notes=tuple(n.english for n in notes),
         excluded=excluded,
+        note_texts=tuple(notes),
     )
 
 
-def _confounded(x: np.ndarray, modalities: Sequence[str]) -> tuple[set[str], dict[str, str]]:
+def _confounded(x: np.ndarray, modalities: Sequence[str]) -> tuple[set[str], dict[str, Message]]:
     """Modalities whose sessions always went with others' in matching numbers.
 
     Their effects cannot be separated: each such modality is left out of the model (the
@@ -892,7 +993,7 @@ def _confounded(x: np.ndarray, modalities: Sequence[str]) -> tuple[set[str], dic
     since the estimate kept for the partners then carries both.
     """
     dropped: set[str] = set()
-    caveats: dict[str, str] = {}
+    caveats: dict[str, Message] = {}
     kept: list[int] = []
     for j in range(x.shape[1]):
         if np.linalg.matrix_rank(x[:, [*kept, j]]) == len(kept) + 1:
@@ -900,10 +1001,15 @@ def _confounded(x: np.ndarray, modalities: Sequence[str]) -> tuple[set[str], dic
             continue
         coef, *_ = np.linalg.lstsq(x[:, kept], x[:, j], rcond=None)
         partners = [modalities[kept[i]] for i, c in enumerate(coef) if abs(c) > 1e-8]
-        names = ", ".join(_modality_label(p) for p in partners)
-        text = (
-            f"{_modality_label(modalities[j])} was always given together with {names} in "
-            "matching numbers of sessions, so their effects cannot be told apart."
+        text = Message(
+            gettext_noop(
+                "%(modality)s was always given together with %(partners)s in matching numbers "
+                "of sessions, so their effects cannot be told apart."
+            ),
+            {
+                "modality": _modality_term(modalities[j]),
+                "partners": Joined(tuple(_modality_term(p) for p in partners), _NAME_SEPARATOR),
+            },
         )
         dropped.add(modalities[j])
         for m in (modalities[j], *partners):
@@ -930,8 +1036,12 @@ def _fit_model(
             None,
             None,
             False,
-            "Too few data to fit the model: it needs at least 2 patients with follow-up "
-            "assessments after treatment, and more assessments than treatments compared.",
+            Message(
+                gettext_noop(
+                    "Too few data to fit the model: it needs at least 2 patients with follow-up "
+                    "assessments after treatment, and more assessments than treatments compared."
+                )
+            ),
         )
 
     # Imported here: see the module docstring.
@@ -976,8 +1086,14 @@ def _fit_model(
                 None,
                 None,
                 False,
-                f"The statistical model could not be fitted ({type(error).__name__}: "
-                f"{error}), so no effect can be estimated from these data.",
+                Message(
+                    gettext_noop(
+                        "The statistical model could not be fitted (%(error)s), so no effect "
+                        "can be estimated from these data."
+                    ),
+                    # The library's own words, a technical detail: kept as they are.
+                    {"error": f"{type(error).__name__}: {error}"},
+                ),
             )
     converged = bool(getattr(result, "converged", True))
     params = [float(result.params[c]) for c in names]
@@ -994,12 +1110,17 @@ def _fit_model(
     finite = all(math.isfinite(v) for v in [*params, *errors, patient_var, residual_var]) and all(
         e > 0 for e in errors
     )
-    problem = ""
     if not converged or warned or not finite:
-        detail = "; ".join(dict.fromkeys(warned)) or "no usable standard errors"
-        problem = (
-            "The statistical model did not settle on a reliable answer (it did not converge: "
-            f"{detail}), so its figures cannot be relied on."
+        # The library's warnings are technical details, kept in its own words.
+        detail: Param = "; ".join(dict.fromkeys(warned)) or Term(
+            gettext_noop("no usable standard errors")
+        )
+        problem = Message(
+            gettext_noop(
+                "The statistical model did not settle on a reliable answer (it did not "
+                "converge: %(detail)s), so its figures cannot be relied on."
+            ),
+            {"detail": detail},
         )
         return _Fitted(method, {}, {}, {}, None, None, False, problem)
     return _Fitted(
@@ -1010,7 +1131,7 @@ def _fit_model(
         patient_var,
         residual_var,
         converged,
-        problem,
+        None,
     )
 
 
@@ -1049,7 +1170,7 @@ class Forecast:
     sessions: int
     scale: str
     source: Literal["clinic", "published", "none"]
-    basis: str
+    basis_text: Param  # a Message; a plain string is taken as written
     expected_percent: float | None = None
     low: float | None = None
     high: float | None = None
@@ -1057,7 +1178,7 @@ class Forecast:
     mean_high: float | None = None
     n_patients: int = 0
     evidence: tuple[EvidenceEntry, ...] = ()
-    caveats: tuple[str, ...] = ()
+    caveat_texts: tuple[Param, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.basis:
@@ -1067,6 +1188,15 @@ class Forecast:
             raise ValueError("Only a forecast from clinic data carries figures")
         if self.source == "clinic" and any(v is None for v in figures):
             raise ValueError("A forecast from clinic data needs its figure and intervals")
+
+    @property
+    def basis(self) -> str:
+        """The basis in the core's English."""
+        return render(self.basis_text, ENGLISH)
+
+    @property
+    def caveats(self) -> tuple[str, ...]:
+        return tuple(render(c, ENGLISH) for c in self.caveat_texts)
 
     @property
     def label(self) -> str:
@@ -1140,7 +1270,7 @@ def forecast(
         raise ValueError(f"sessions must be a whole number 1 or more, got {sessions!r}")
     entries = _published_for(modality, published)
     effect = effects.effect(modality)
-    label = _modality_label(modality)
+    label = _modality_term(modality)
 
     if (
         effect is not None
@@ -1153,41 +1283,66 @@ def forecast(
         return _clinic_forecast(effects, effect, entries, sessions)
 
     n_patients = effect.n_patients if effect is not None else 0
+    clinic: Message
+    caveats: list[Param]
     if effect is None:
-        clinic = f"no clinic data for {label}"
-        caveats = [f"This clinic has no assessed patients treated with {label} yet."]
+        clinic = Message(gettext_noop("no clinic data for %(modality)s"), {"modality": label})
+        caveats = [
+            Message(
+                gettext_noop("This clinic has no assessed patients treated with %(modality)s yet."),
+                {"modality": label},
+            )
+        ]
     else:
-        clinic = f"too few clinic data for {label} (n = {n_patients} patients)"
-        caveats = [f"This clinic's own data are not enough for a forecast yet. {effect.caveat}"]
+        clinic = Message(
+            gettext_noop("too few clinic data for %(modality)s (n = %(n)s patients)"),
+            {"modality": label, "n": n_patients},
+        )
+        caveats = [
+            Message(
+                gettext_noop(
+                    "This clinic's own data are not enough for a forecast yet. %(caveat)s"
+                ),
+                # A snapshot stored before messages were keeps only the English caveat.
+                {"caveat": effect.caveat_text or effect.caveat},
+            )
+        ]
     if entries:
         caveats.append(
-            "The published results are quoted as reported; they are not converted into a "
-            "figure for this number of sessions."
+            Message(
+                gettext_noop(
+                    "The published results are quoted as reported; they are not converted into "
+                    "a figure for this number of sessions."
+                )
+            )
         )
-        quoted = " | ".join(e.summary for e in entries)
+        quoted = Joined(tuple(e.summary_text for e in entries), " | ")
         return Forecast(
             modality,
             sessions,
             effects.scale,
             "published",
-            f"published evidence only: {quoted}",
+            Message(gettext_noop("published evidence only: %(quoted)s"), {"quoted": quoted}),
             n_patients=n_patients,
-            caveats=tuple(caveats),
+            caveat_texts=tuple(caveats),
             evidence=entries,
         )
-    published_part = (
-        "no published evidence was given"
+    published_part = Message(
+        gettext_noop("no published evidence was given")
         if published is None
-        else "no published evidence entry names it"
+        else gettext_noop("no published evidence entry names it")
     )
     return Forecast(
         modality,
         sessions,
         effects.scale,
         "none",
-        f"none: {clinic}, and {published_part}",
+        Message(
+            gettext_noop("none: %(clinic)s, and %(published)s"),
+            {"clinic": clinic, "published": published_part},
+        ),
         n_patients=n_patients,
-        caveats=tuple(caveats),
+        caveat_texts=tuple(caveats),
     )
 
 
@@ -1211,31 +1366,55 @@ def _clinic_forecast(
         expected - _Z95 * mean_se,
         expected + _Z95 * mean_se,
     ]
-    caveats: list[str] = []
+    caveats: list[Param] = []
     if effect.caveat:
-        caveats.append(effect.caveat)
+        # A snapshot stored before messages were keeps only the English caveat.
+        caveats.append(effect.caveat_text or effect.caveat)
     if sessions > effect.max_sessions:
         caveats.append(
-            f"No patient here has had more than {effect.max_sessions} session(s) of "
-            f"{effect.label}: the figure for {sessions} extrapolates, assuming each session "
-            "adds as much as the earlier ones did."
+            Message(
+                gettext_noop(
+                    "No patient here has had more than %(max)s session(s) of %(modality)s: the "
+                    "figure for %(sessions)s extrapolates, assuming each session adds as much "
+                    "as the earlier ones did."
+                ),
+                {
+                    "max": effect.max_sessions,
+                    "modality": _modality_term(effect.modality),
+                    "sessions": sessions,
+                },
+            )
         )
     if effects.higher_is_worse and any(v > _CEILING for v in values):
         values = [min(v, _CEILING) for v in values]
-        caveats.append("Capped at 100%, when every scar would be gone.")
-    plural = "s" if effect.n_patients != 1 else ""
-    basis = (
-        f"clinic data, n = {effect.n_patients} patient{plural} "
-        f"({effect.n_observations} follow-up assessments of {_scale_label(effects.scale)}); "
-        f"{_num(effect.estimate, 1)}% improvement per session (95% CI {_num(effect.ci_low, 1)}% to "
-        f"{_num(effect.ci_high, 1)}%), linear mixed model"
+        caveats.append(Message(gettext_noop("Capped at 100%, when every scar would be gone.")))
+    basis = Message(
+        gettext_noop(
+            "clinic data, n = %(n)s patient (%(observations)s follow-up assessments of "
+            "%(scale)s); %(estimate)s%% improvement per session (95%% CI %(low)s%% to "
+            "%(high)s%%), linear mixed model"
+        )
+        if effect.n_patients == 1
+        else gettext_noop(
+            "clinic data, n = %(n)s patients (%(observations)s follow-up assessments of "
+            "%(scale)s); %(estimate)s%% improvement per session (95%% CI %(low)s%% to "
+            "%(high)s%%), linear mixed model"
+        ),
+        {
+            "n": effect.n_patients,
+            "observations": effect.n_observations,
+            "scale": _scale_term(effects.scale),
+            "estimate": _fig(effect.estimate, 1),
+            "low": _fig(effect.ci_low, 1),
+            "high": _fig(effect.ci_high, 1),
+        },
     )
     return Forecast(
         modality=effect.modality,
         sessions=sessions,
         scale=effects.scale,
         source="clinic",
-        basis=basis,
+        basis_text=basis,
         expected_percent=values[0],
         low=values[1],
         high=values[2],
@@ -1243,7 +1422,7 @@ def _clinic_forecast(
         mean_high=values[4],
         n_patients=effect.n_patients,
         evidence=entries,
-        caveats=tuple(caveats),
+        caveat_texts=tuple(caveats),
     )
 
 

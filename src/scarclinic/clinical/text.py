@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Protocol
 
@@ -102,7 +103,8 @@ class Message:
         return self.english
 
 
-Param = str | int | float | date | Term | Span | Joined | Message
+# A Decimal is a figure with its decimal places kept ("3.0"), localised like any number.
+Param = str | int | float | Decimal | date | Term | Span | Joined | Message
 
 
 class Formatter(Protocol):
@@ -112,7 +114,7 @@ class Formatter(Protocol):
 
     def date(self, day: date) -> str: ...
 
-    def number(self, value: int | float) -> str: ...
+    def number(self, value: int | float | Decimal) -> str: ...
 
 
 class _English:
@@ -124,7 +126,7 @@ class _English:
     def date(self, day: date) -> str:
         return day.isoformat()
 
-    def number(self, value: int | float) -> str:
+    def number(self, value: int | float | Decimal) -> str:
         return f"{value:g}" if isinstance(value, float) else str(value)
 
 
@@ -154,7 +156,7 @@ def render(value: Param, formatter: Formatter) -> str:
         raise TypeError("A message parameter cannot be a bool")
     if isinstance(value, date):
         return formatter.date(value)
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | Decimal):
         return formatter.number(value)
     return value  # a plain string: a name, a code, a citation, kept as it is
 
@@ -200,6 +202,8 @@ def to_json(value: Param) -> Any:
         return {"type": "span", "months": value.months, "days": value.days}
     if isinstance(value, date):
         return {"type": "date", "value": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"type": "decimal", "value": str(value)}
     return value
 
 
@@ -217,6 +221,8 @@ def from_json(data: Any) -> Param:
             return Span(int(data["months"]), int(data["days"]))
         if kind == "date":
             return date.fromisoformat(data["value"])
+        if kind == "decimal":
+            return Decimal(data["value"])
         raise ValueError(f"Unknown message parameter type: {kind}")
     if isinstance(data, str | int | float) and not isinstance(data, bool):
         return data

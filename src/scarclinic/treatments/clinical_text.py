@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.utils import formats
@@ -27,7 +28,7 @@ class _ActiveLanguage:
     def date(self, day: date) -> str:
         return formats.date_format(day, "SHORT_DATE_FORMAT")
 
-    def number(self, value: int | float) -> str:
+    def number(self, value: int | float | Decimal) -> str:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         return str(formats.number_format(value))

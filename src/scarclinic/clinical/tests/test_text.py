@@ -7,6 +7,7 @@ import ast
 import re
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -72,7 +73,7 @@ class _Urdu:
     def date(self, day: date) -> str:
         return day.strftime("%d/%m/%Y")
 
-    def number(self, value: int | float) -> str:
+    def number(self, value: int | float | Decimal) -> str:
         return str(value)
 
 
