@@ -61,6 +61,7 @@ from scarclinic.clinical.outcomes import (
     fit_modality_effects,
     proportion,
 )
+from scarclinic.clinical.text import Joined, Message, from_json, to_json
 from scarclinic.patients.models import Patient
 from scarclinic.treatments.models import ProcedureRecord, ProcedureStatus
 
@@ -509,14 +510,37 @@ def _model(
 
 
 def effects_to_json(effects: ModalityEffects) -> dict[str, Any]:
-    data = asdict(replace(effects, excluded={}))
+    """The model as JSON: the English texts, and beside them their messages (``caveat_text``,
+    ``note_texts``) with typed parameters, so that a page shows them in its reader's language."""
+    plain = replace(
+        effects,
+        excluded={},
+        note_texts=(),
+        effects=tuple(replace(e, caveat_text=None) for e in effects.effects),
+    )
+    data = asdict(plain)
     data["excluded"] = dict(effects.excluded)
+    data["note_texts"] = [to_json(n) for n in effects.note_texts]
+    for row, e in zip(data["effects"], effects.effects, strict=True):
+        row["caveat_text"] = None if e.caveat_text is None else to_json(e.caveat_text)
     return data
 
 
 def effects_from_json(data: Mapping[str, Any]) -> ModalityEffects:
+    """The inverse of :func:`effects_to_json`. A snapshot stored before the messages were has
+    only the English: ``caveat_text`` is then None and ``note_texts`` empty."""
     values = dict(data)
-    values["effects"] = tuple(ModalityEffect(**e) for e in values["effects"])
+    values["effects"] = tuple(_effect_from_json(e) for e in values["effects"])
     values["notes"] = tuple(values["notes"])
     values["excluded"] = dict(values.get("excluded", {}))
+    values["note_texts"] = tuple(
+        n for n in map(from_json, values.get("note_texts") or ()) if isinstance(n, Message)
+    )
     return ModalityEffects(**values)
+
+
+def _effect_from_json(data: Mapping[str, Any]) -> ModalityEffect:
+    values = dict(data)
+    caveat = from_json(values["caveat_text"]) if values.get("caveat_text") else None
+    values["caveat_text"] = caveat if isinstance(caveat, Joined) else None
+    return ModalityEffect(**values)

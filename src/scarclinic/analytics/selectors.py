@@ -26,6 +26,7 @@ from scarclinic.clinical.outcomes import (
     ModalityEffect,
     forecast,
 )
+from scarclinic.clinical.text import Message
 from scarclinic.patients.models import Patient
 from scarclinic.patients.selectors import patient_for_user
 
@@ -106,12 +107,16 @@ class ComparisonRow:
     measured: dict[str, Any] | None  # the "by modality" row, None when no patient
     effect: ModalityEffect | None
     evidence: tuple[EvidenceEntry, ...]
-    downtime_published: str
+    downtime_text: Message  # the clinical reference's downtime, translatable
     seed_claim: tuple[str, str, str, str] | None
 
     @property
     def label(self) -> str:
         return self.modality.label
+
+    @property
+    def downtime_published(self) -> str:
+        return self.downtime_text.english
 
     @property
     def too_few(self) -> bool:
@@ -132,7 +137,7 @@ def comparison_rows(figures: dict[str, Any] | None) -> list[ComparisonRow]:
                 measured=measured.get(m.value),
                 effect=effects.effect(m.value) if effects else None,
                 evidence=info.evidence,
-                downtime_published=info.downtime.describe,
+                downtime_text=info.downtime.text,
                 seed_claim=SEED_CLAIMS.get(m),
             )
         )
