@@ -145,10 +145,10 @@ def test_the_physician_walks_the_patient_through_the_comparison_and_records_the_
     # The PDF to take home.
     page.goto(f"/consultation/patient/{patient.pk}/")
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Download PDF for the patient").click()
+        page.get_by_role("link", name="Download PDF for the patient (English)").click()
     download = download_info.value
     today = timezone.localdate().isoformat()
-    assert download.suggested_filename == f"treatment-options-{patient.pk}-{today}.pdf"
+    assert download.suggested_filename == f"treatment-options-{patient.pk}-{today}-en.pdf"
     content = Path(download.path()).read_bytes()
     assert content.startswith(b"%PDF-") and len(content) > 5_000
 

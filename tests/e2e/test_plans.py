@@ -76,7 +76,7 @@ def test_a_plan_from_decision_to_booked_sessions_procedure_record_and_handout(
     expect(page.get_by_role("region", name="Cost estimate")).to_contain_text("PKR 54,000")
     screenshot(page, "plans-plan")
     with page.expect_download() as estimate:
-        page.get_by_role("link", name="Cost estimate (PDF)").click()
+        page.get_by_role("link", name="Cost estimate (PDF) English").click()
     assert Path(estimate.value.path()).read_bytes().startswith(b"%PDF-")
     _sign_out(page)
 
