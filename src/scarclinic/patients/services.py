@@ -9,6 +9,7 @@ import hashlib
 from datetime import date, datetime
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -208,6 +209,17 @@ def _valid_png_data_url(data_url: str) -> bool:
 
 
 @transaction.atomic
+def _sent_to_sign(patient: Patient, version: ConsentTemplateVersion) -> bool:
+    """Whether the clinic sent the patient this consent to sign in the portal (an open
+    request). Looked up by name: the portal builds on this app, not the other way round."""
+    request_model = apps.get_model("portal", "ConsentRequest")
+    return bool(
+        request_model.objects.filter(
+            patient=patient, template_id=version.template_id, signed_consent__isnull=True
+        ).exists()
+    )
+
+
 def consent_sign(
     *,
     patient: Patient,
@@ -235,6 +247,8 @@ def consent_sign(
     version = ConsentTemplateVersion.objects.select_related("template").get(pk=template_version.pk)
     if version.template.clinic_id != patient.clinic_id:
         errors["template_version"] = gettext("This consent template belongs to another clinic.")
+    elif own and not _sent_to_sign(patient, version):
+        errors["template_version"] = gettext("The clinic has not sent you this consent to sign.")
     elif version.status != TemplateStatus.ACTIVE:
         errors["template_version"] = gettext(
             "Version %(version)s of '%(title)s' is %(lower)s: sign the version in use."

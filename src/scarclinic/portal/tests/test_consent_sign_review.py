@@ -180,3 +180,20 @@ def test_no_staff_note_on_the_patients_own_records_reaches_the_portal(
     body = login(cast.patient).get(path).content.decode()
     assert [kind for kind, note in notes.items() if note in body] == []
     assert "Internal:" not in body
+
+
+def test_a_patient_cannot_sign_a_consent_the_clinic_did_not_send_even_through_the_service(
+    cast: Cast,
+) -> None:
+    # No open request for Amina: the patients app's own service refuses, whoever calls it.
+    ConsentRequest.objects.filter(patient=cast.amina).delete()
+    with pytest.raises(ValidationError, match="has not sent you this consent"):
+        consent_sign(
+            patient=cast.amina,
+            template_version=cast.prp_consent,
+            by=cast.patient,
+            signer_name="Amina Qureshi",
+            method="drawn",
+            signature_png=DRAWN,
+        )
+    assert not SignedConsent.objects.filter(patient=cast.amina).exists()
