@@ -55,6 +55,14 @@ def test_a_computed_default_on_an_existing_table_is_caught() -> None:
     nullable = migrations.AddField("reminder", "token", models.UUIDField(null=True))
     constant = migrations.AddField("reminder", "note", models.CharField(default="", max_length=9))
     assert _rules(nullable) == [] and _rules(constant) == []
+    in_the_database = migrations.AddField(
+        "reminder", "note", models.CharField(default="", db_default="", max_length=9)
+    )
+    assert _rules(in_the_database) == []
+    from django.db.models.functions import Now
+
+    per_row = migrations.AddField("reminder", "seen_at", models.DateTimeField(db_default=Now()))
+    assert _rules(per_row) == ["volatile-default"]
 
 
 def test_a_blocking_index_on_a_large_table_is_caught_but_not_on_a_new_one() -> None:

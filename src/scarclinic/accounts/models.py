@@ -36,6 +36,9 @@ class Clinic(models.Model):
         max_length=64,
         blank=True,
         default="",
+        # In the database too: rows written without the column (older code during a rolling
+        # deploy, SQL run by hand) get the deployment's zone, not an error.
+        db_default="",
         validators=[validate_time_zone],
         help_text=gettext_lazy("IANA time zone, e.g. Asia/Karachi; blank for the default"),
     )

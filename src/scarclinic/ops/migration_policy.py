@@ -84,7 +84,9 @@ def _created_here(migration: Migration) -> set[str]:
 
 def _computed_default(field: models.Field) -> bool:  # type: ignore[type-arg]
     db_default = getattr(field, "db_default", models.NOT_PROVIDED)
-    if db_default is not models.NOT_PROVIDED and not isinstance(db_default, Value):
+    # A plain value ("", 0) is a constant default (Django 5.2 keeps it unwrapped); only an
+    # expression other than Value (Now(), a function) is computed per row.
+    if hasattr(db_default, "resolve_expression") and not isinstance(db_default, Value):
         return True
     return field.has_default() and callable(field.default)
 

@@ -15,6 +15,7 @@ class Migration(migrations.Migration):
             name="time_zone",
             field=models.CharField(
                 blank=True,
+                db_default="",
                 default="",
                 help_text="IANA time zone, e.g. Asia/Karachi; blank for the default",
                 max_length=64,
