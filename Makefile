@@ -72,8 +72,10 @@ migrations-check: $(STAMP) var
 test-sqlite: $(STAMP) var messages
 	DATABASE_URL=sqlite:///var/test.sqlite3 $(VENV)/bin/pytest -m "not e2e" -n 2 -q
 
+# The clinical core's tests touch no database (clinical/ imports no Django): they run once,
+# in the SQLite run, not again here.
 test-postgres: $(STAMP) messages
-	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -m "not e2e" -n 2 -q
+	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -m "not e2e" -n 2 -q --ignore=src/scarclinic/clinical
 
 test-e2e: $(STAMP) chromium var messages
 	DATABASE_URL=sqlite:///var/e2e.sqlite3 SQLITE_TEST_FILE=var/test-e2e.sqlite3 CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest -m e2e -q -p no:xdist
