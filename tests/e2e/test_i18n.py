@@ -111,6 +111,9 @@ def test_screenshots_of_the_main_pages_in_both_languages(
         page.goto("/login/")
         if language == "ur":
             page.locator(".lang-switch button[value=ur]").click()
+        # The switch posts and redirects: a screenshot taken during that navigation fails.
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        page.wait_for_load_state("networkidle")
         page.screenshot(path=str(DOCS_SCREENSHOTS / f"login-{language}.png"))
         for role in sorted({p.role for p in wanted.values()}):
             context.clear_cookies()
@@ -118,6 +121,7 @@ def test_screenshots_of_the_main_pages_in_both_languages(
             switch = page.locator(f".lang-switch button[value={language}]")
             if switch.count():
                 switch.click()
+                expect(page.locator("html")).to_have_attribute("lang", language)
             for name in README_PAGES:
                 if wanted[name].role != role:
                     continue
