@@ -115,6 +115,10 @@ def test_a_plan_from_decision_to_booked_sessions_procedure_record_and_handout(
     assert text.count("BEGIN:VEVENT") == 3 and "TZID=Asia/Karachi" in text
     assert ics.value.suggested_filename == f"plan-{plan.pk}.ics"
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Calendar").click()
+    # The view select submits itself from a deferred script: choose once the page has
+    # loaded, or the change can come before the script listens (flaky under load).
+    expect(page).to_have_url(re.compile(r"/treatments/calendar/"))
+    page.wait_for_load_state("load")
     page.locator("#cal-view").select_option("week")
     expect(page).to_have_url(re.compile(r"view=week"))
     page.goto(f"/treatments/calendar/?view=week&date={start:%Y-%m-%d}")
