@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -102,8 +103,16 @@ def test_urdu_dates_are_day_month_year_with_urdu_month_names() -> None:
         assert formats.date_format(dt.date(2026, 3, 12)) == "March 12, 2026"
 
 
-def _entries(po: Path) -> list[tuple[str, list[str]]]:
-    """(msgid, msgstrs) of a .po file, fuzzy entries marked with a leading '#fuzzy '."""
+@dataclass(frozen=True)
+class _Entry:
+    msgid: str
+    plural: str  # msgid_plural, "" when the entry has none
+    msgstrs: list[str]
+    fuzzy: bool
+
+
+def _entries(po: Path) -> list[_Entry]:
+    """Every entry of a .po file (the header, whose msgid is empty, left out)."""
     entries = []
     for block in po.read_text(encoding="utf-8").split("\n\n"):
         msgid = "".join(re.findall(r'"(.*)"', _field(block, "msgid")))
@@ -113,24 +122,9 @@ def _entries(po: Path) -> list[tuple[str, list[str]]]:
             "".join(re.findall(r'"(.*)"', m))
             for m in re.findall(r'^msgstr(?:\[\d\])? ((?:".*"\n?)+)', block, re.M)
         ]
-        entries.append(("#fuzzy " + msgid if "#, fuzzy" in block else msgid, strs))
-    return entries
-
-
-def entries_with_plural(po: Path) -> list[tuple[str, str, list[str]]]:
-    """(msgid, msgid_plural or "", msgstrs) of every entry of a .po file."""
-    found = []
-    for block in po.read_text(encoding="utf-8").split("\n\n"):
-        msgid = "".join(re.findall(r'"(.*)"', _field(block, "msgid")))
-        if not msgid:
-            continue
         plural = "".join(re.findall(r'"(.*)"', _field(block, "msgid_plural")))
-        strs = [
-            "".join(re.findall(r'"(.*)"', m))
-            for m in re.findall(r'^msgstr(?:\[\d\])? ((?:".*"\n?)+)', block, re.M)
-        ]
-        found.append((msgid, plural, strs))
-    return found
+        entries.append(_Entry(msgid, plural, strs, "#, fuzzy" in block))
+    return entries
 
 
 def _field(block: str, name: str) -> str:
@@ -145,10 +139,11 @@ def test_every_string_of_the_app_has_an_urdu_translation_with_the_same_placehold
     po = PACKAGE / app / "locale" / "ur" / "LC_MESSAGES" / "django.po"
     entries = _entries(po)
     assert len(entries) > 10
-    untranslated = [msgid for msgid, strs in entries if not all(strs)]
-    fuzzy = [msgid for msgid, _ in entries if msgid.startswith("#fuzzy ")]
+    untranslated = [e.msgid for e in entries if not all(e.msgstrs)]
+    fuzzy = [e.msgid for e in entries if e.fuzzy]
     assert untranslated == [] and fuzzy == []
-    for msgid, plural, strs in entries_with_plural(po):
+    for entry in entries:
+        msgid, plural, strs = entry.msgid, entry.plural, entry.msgstrs
         wanted = set(re.findall(r"%\(\w+\)s", msgid))
         if not plural:
             for msgstr in strs:
